@@ -1,0 +1,51 @@
+# The course's commands. Every target creates and reuses a local virtual environment
+# in .venv, so nothing is installed outside this folder.
+#
+#   make lab     open the course (JupyterLab on lessons/)
+#   make test    lint, unit tests, then every lesson and solution notebook under nbval
+#
+# TORCH is what pip is asked for to get PyTorch. On Linux without an NVIDIA GPU a CPU-only
+# build is much smaller:  make lab TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+
+PYTHON ?= python3
+TORCH ?= torch
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test lint unit notebooks lessons bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "The course needs Python 3.10 or newer (found: $$($(PYTHON) --version))."; \
+		  echo "Point PYTHON at one, e.g. make lab PYTHON=python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab lessons/
+
+test: lint unit notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+# Lessons run as a learner gets them (exercises fall back to the reference);
+# solutions run in strict mode, where any fallback or failed check is an error.
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider lessons
+	GAN_COURSE_STRICT=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider solutions
+
+lessons: $(STAMP)
+	$(BIN)/python tools/make_lessons.py
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --json benchmark.json
+
+clean:
+	rm -rf $(VENV)

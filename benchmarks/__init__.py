@@ -1,0 +1,1 @@
+"""Benchmarks: run each solution notebook at its defaults and record time, memory, quality."""

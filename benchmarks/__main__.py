@@ -1,0 +1,74 @@
+"""python -m benchmarks [--only NN ...] [--json PATH]
+
+Executes each ``solutions/NN_*.ipynb`` at its default settings in a fresh kernel (strict
+mode on), and collects wall seconds, the kernel's peak RSS and the figures the notebook
+itself reported through ``gan_course.report.report_metrics``. Writes
+
+    {"lessons": {"01": {"wall_s": ..., "peak_rss_mb": ..., "metrics": {...},
+                        "targets": [{"metric": ..., "target": ..., "value": ..., "met": ...}]}}}
+
+and exits with status 1 if a notebook failed or a target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.targets import check_targets
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_lesson(notebook: Path) -> dict:
+    """Execute one solution notebook in a subprocess; return its measured figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics_file = Path(tmp) / "metrics.json"
+        env = {**os.environ, "GAN_COURSE_STRICT": "1", "GAN_COURSE_METRICS_FILE": str(metrics_file)}
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.execute", str(notebook)],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        reported = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+    lesson = notebook.name[:2]
+    result["metrics"] = reported.get(lesson, {})
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", nargs="+", metavar="NN", help="lesson numbers, e.g. 01 03")
+    parser.add_argument("--json", type=Path, default=Path("benchmark.json"), help="output file")
+    args = parser.parse_args(argv)
+
+    notebooks = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    if args.only:
+        unknown = set(args.only) - {nb.name[:2] for nb in notebooks}
+        if unknown:
+            parser.error(f"no solution notebook for {sorted(unknown)}; have "
+                         f"{[nb.name[:2] for nb in notebooks]}")
+        notebooks = [nb for nb in notebooks if nb.name[:2] in args.only]
+
+    results, ok = {}, True
+    for notebook in notebooks:
+        print(f"running {notebook.name} ...", flush=True)
+        result = run_lesson(notebook)
+        result["targets"] = check_targets(notebook.name[:2], result)
+        ok = ok and "error" not in result and all(t["met"] for t in result["targets"])
+        results[notebook.name[:2]] = result
+        print(json.dumps(result, indent=2), flush=True)
+    args.json.write_text(json.dumps({"lessons": results}, indent=2) + "\n")
+    print(f"wrote {args.json}; all targets met: {ok}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

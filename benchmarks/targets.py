@@ -1,0 +1,33 @@
+"""The speed and quality targets each lesson's default run must meet (from the issues).
+
+Each entry is (metric, comparison, bound); ``wall_s`` and ``peak_rss_mb`` are measured by
+the runner, every other name is a figure the notebook reported with ``report_metrics``.
+"""
+
+from __future__ import annotations
+
+import operator
+
+COMPARISONS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq}
+
+TARGETS: dict[str, list[tuple[str, str, float]]] = {
+    "01": [
+        ("wall_s", "<=", 120),
+        ("peak_rss_mb", "<=", 1536),
+        ("ring_modes", "==", 8),
+        ("ring_hq_pct", ">=", 90),
+    ],
+}
+
+
+def check_targets(lesson: str, result: dict) -> list[dict]:
+    """Compare one lesson's result ``{"wall_s":..., "metrics": {...}}`` with its targets."""
+    figures = dict(result.get("metrics", {}))
+    figures.update({k: v for k, v in result.items() if k != "metrics"})
+    checks = []
+    for name, comparison, bound in TARGETS.get(lesson, []):
+        value = figures.get(name)
+        met = value is not None and COMPARISONS[comparison](value, bound)
+        target = f"{comparison} {bound}"
+        checks.append({"metric": name, "target": target, "value": value, "met": met})
+    return checks
