@@ -103,7 +103,7 @@ DATASETS: dict[str, Toy2D] = {
     "ring": Toy2D("ring", ring_centres(8, 1.0), 0.01, extent=1.5),
     "grid": Toy2D("grid", grid_centres(5, 2.0), 0.05, extent=5.5),
     "spiral": Toy2D("spiral", extent=1.6),
-    "moons": Toy2D("moons", extent=1.6),
+    "moons": Toy2D("moons", extent=2.0),
 }
 
 

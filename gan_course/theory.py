@@ -34,10 +34,11 @@ def optimal_discriminator(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tens
 def js_divergence(p: torch.Tensor, q: torch.Tensor, dx: float) -> float:
     """JSD(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2, for densities on a grid
     with spacing ``dx`` (a Riemann sum). Between 0 (equal) and log 2 (disjoint supports)."""
+    p, q = p.double(), q.double()
     m = (p + q) / 2
 
     def kl_to_m(a: torch.Tensor) -> torch.Tensor:
-        mask = a > 0
+        mask = (a > 0) & (m > 0)
         return (a[mask] * torch.log(a[mask] / m[mask])).sum() * dx
 
     return float((kl_to_m(p) + kl_to_m(q)) / 2)

@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+from gan_course.device import ENV_VAR, pick_device, seed_everything
+
+
+def test_cpu_by_name_and_by_environment(monkeypatch):
+    assert pick_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv(ENV_VAR, "CPU")
+    assert pick_device() == torch.device("cpu")
+
+
+def test_argument_wins_over_environment(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "nonsense")
+    assert pick_device("cpu") == torch.device("cpu")
+
+
+def test_auto_picks_cuda_first(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device() == torch.device("cuda")
+
+
+def test_auto_falls_back_to_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("gan_course.device._mps_available", lambda: False)
+    assert pick_device("auto") == torch.device("cpu")
+
+
+@pytest.mark.parametrize("name", ["gpu", "tpu", "cpu:0", "mps:1", ""])
+def test_unknown_device_names_the_choices(monkeypatch, name):
+    monkeypatch.setenv(ENV_VAR, name)
+    with pytest.raises(ValueError, match="Valid choices: auto, cpu, cuda, mps"):
+        pick_device()
+
+
+def test_unavailable_cuda_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        pick_device("cuda:1")
+
+
+def test_seeding_repeats_numbers():
+    seed_everything(7)
+    first = torch.randn(3)
+    generator = seed_everything(7)
+    assert torch.equal(first, torch.randn(3))
+    expected = torch.randn(3, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(torch.randn(3, generator=generator), expected)
+
+
+def test_seed_must_be_a_non_negative_int():
+    with pytest.raises(ValueError):
+        seed_everything(-1)

@@ -1,0 +1,89 @@
+"""lessons/ is generated from solutions/, and no notebook is committed with outputs."""
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import make_lessons  # noqa: E402
+
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+NOTEBOOKS = SOLUTIONS + sorted((ROOT / "lessons").glob("*.ipynb"))
+
+
+def test_there_are_solutions():
+    assert SOLUTIONS, "no solution notebooks found"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_lesson_is_up_to_date(solution):
+    lesson = ROOT / "lessons" / solution.name
+    assert lesson.exists(), f"{lesson.name} missing: run `make lessons`"
+    assert lesson.read_text(encoding="utf-8") == make_lessons.render(solution), (
+        f"lessons/{lesson.name} is out of date with solutions/: run `make lessons`"
+    )
+
+
+def test_every_lesson_has_a_solution():
+    orphans = {p.name for p in (ROOT / "lessons").glob("*.ipynb")} - {p.name for p in SOLUTIONS}
+    assert not orphans, f"lessons without a solution: {sorted(orphans)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_is_committed_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs, f"{path.name} cell {index} has outputs: strip them"
+            assert cell.execution_count is None, f"{path.name} cell {index} has a count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_first_code_cell_installs_on_colab_only(path):
+    notebook = nbformat.read(path, as_version=4)
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert '"google.colab" in sys.modules' in first_code.source
+
+
+def test_stub_replaces_the_region_and_keeps_indentation():
+    source = (
+        "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n    ### END SOLUTION\n"
+    )
+    lesson = make_lessons.stub_source(source)
+    assert "x + 1" not in lesson
+    assert lesson.splitlines()[2] == '    raise NotImplementedError("exercise not written yet")'
+    compile(lesson, "lesson", "exec")
+
+
+@pytest.mark.parametrize("source,message", [
+    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n### END SOLUTION\n", "without"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
+])
+def test_unbalanced_markers_are_errors(source, message):
+    with pytest.raises(ValueError, match=message):
+        make_lessons.stub_source(source)
+
+
+def test_solution_cells_are_dropped_and_outputs_cleared():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("print(1)", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("print(2)", execution_count=3,
+                                  outputs=[nbformat.v4.new_output("stream", text="2")]),
+    ]
+    lesson = make_lessons.make_lesson(notebook)
+    assert [cell.source for cell in lesson.cells] == ["print(2)"]
+    assert lesson.cells[0].outputs == [] and lesson.cells[0].execution_count is None
+    assert len(notebook.cells) == 2  # the solution notebook itself is untouched
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_lessons_hide_every_solution(solution):
+    text = (ROOT / "lessons" / solution.name).read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    regions = solution.read_text(encoding="utf-8").count("### BEGIN SOLUTION")
+    assert text.count("exercise not written yet") == regions

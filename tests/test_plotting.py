@@ -1,0 +1,44 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from gan_course import plotting, snapshots
+from gan_course.data2d import get_dataset
+from gan_course.models import MLPDiscriminator, MLPGenerator
+
+
+def test_moving_average_by_hand():
+    assert np.allclose(plotting.moving_average([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5])
+    with pytest.raises(ValueError):
+        plotting.moving_average([1.0], 0)
+
+
+def test_heatmap_orientation_matches_grid_points():
+    class XOnly(torch.nn.Module):  # logit = 100 * x: D ~ 1 on the right half, 0 on the left
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor([100.0, 0.0]))
+
+        def forward(self, x):
+            return x @ self.w
+
+    heat = snapshots.discriminator_heatmap(XOnly(), extent=1.0, resolution=5)
+    assert heat[:, -1].min() > 0.99 and heat[:, 0].max() < 0.01
+
+
+def test_figures_and_animation_render():
+    ring = get_dataset("ring")
+    G, D = MLPGenerator(hidden=8, depth=1), MLPDiscriminator(hidden=8, depth=1)
+    capture = snapshots.capture_2d(torch.randn(30, 2), ring.extent, resolution=10)
+    snaps = [capture(G, D, step) for step in (0, 1)]
+    fig, axes = plt.subplots(1, 3)
+    plotting.plot_density_2d(axes[0], ring)
+    plotting.plot_density_2d(axes[1], get_dataset("moons"))
+    plotting.plot_snapshot(axes[2], snaps[0], ring.sample(10))
+    plotting.plot_losses([1.0, 0.5, 0.7], [0.3, 0.2, 0.9], window=2)
+    plt.close("all")
+    html = plotting.animate_snapshots(snaps)
+    assert "<script" in html and html.count("data:image/png;base64") >= 2
+    with pytest.raises(ValueError, match="no snapshots"):
+        plotting.animate_snapshots([])
