@@ -12,6 +12,8 @@ TORCH ?= torch
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Jupyter refuses to run as root (containers, some cloud machines) unless told it may.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test lint unit notebooks lessons bench clean
 
@@ -25,7 +27,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab lessons/
+	$(BIN)/jupyter lab $(LAB_ARGS) lessons/
 
 test: lint unit notebooks
 
