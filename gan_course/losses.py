@@ -11,11 +11,16 @@ Every log of a sigmoid is written with softplus(u) = log(1 + e^u), which never o
     log(1 - D(x))  = log sigmoid(-l)     = -softplus(l)
 
 All functions take logits of shape (N,) and return a scalar tensor.
+
+Further down are two other games the playground can switch to, whose discriminators output a
+plain score rather than a logit: least squares (LSGAN) and Wasserstein with a gradient penalty
+(WGAN-GP). ``get_loss_pair`` looks up both players' losses of a game by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -69,3 +74,162 @@ def get_generator_loss(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
             f"Unknown generator loss {name!r}. Valid choices: {', '.join(GENERATOR_LOSSES)}"
         )
     return GENERATOR_LOSSES[name]
+
+
+# --- Least-squares GAN (Mao et al., 2017) ----------------------------------------------------
+# The discriminator's output is a plain score s(x) (the same network, no sigmoid), pushed
+# towards the target 1 on real data and 0 on fakes; the generator wants its fakes scored 1.
+
+
+def discriminator_loss_least_squares(
+    real_scores: torch.Tensor, fake_scores: torch.Tensor
+) -> torch.Tensor:
+    """Least-squares discriminator loss with targets 1 (real) and 0 (fake).
+
+    L_D = 1/2 E_x[(s(x) - 1)^2] + 1/2 E_z[s(G(z))^2]
+
+    Shapes: (N,), (M,) -> scalar.
+    """
+    return 0.5 * (real_scores - 1).pow(2).mean() + 0.5 * fake_scores.pow(2).mean()
+
+
+def generator_loss_least_squares(fake_scores: torch.Tensor) -> torch.Tensor:
+    """Least-squares generator loss: the fakes should be scored as real (target 1).
+
+    L_G = 1/2 E_z[(s(G(z)) - 1)^2]
+
+    Its gradient with respect to the score is s - 1: it does not vanish while the
+    discriminator still scores the fakes below 1. Shape: (N,) -> scalar.
+    """
+    return 0.5 * (fake_scores - 1).pow(2).mean()
+
+
+# --- Wasserstein GAN with gradient penalty (Gulrajani et al., 2017) ---------------------------
+# The discriminator is a *critic* f(x): any real number, higher means "more real". Its loss
+# estimates minus the Wasserstein-1 distance, which is valid only for 1-Lipschitz critics;
+# the gradient penalty pushes |grad f| towards 1 between real and fake points.
+
+
+def critic_loss_wasserstein(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """The critic's Wasserstein loss (without the penalty).
+
+    L_f = E_z[f(G(z))] - E_x[f(x)]
+
+    Minimising it maximises E_x[f(x)] - E_z[f(G(z))], the estimate of W_1(p_data, p_g).
+    Shapes: (N,), (M,) -> scalar.
+    """
+    return fake_scores.mean() - real_scores.mean()
+
+
+def generator_loss_wasserstein(fake_scores: torch.Tensor) -> torch.Tensor:
+    """The generator's Wasserstein loss: raise the critic's score of the fakes.
+
+    L_G = -E_z[f(G(z))]
+
+    Shape: (N,) -> scalar.
+    """
+    return -fake_scores.mean()
+
+
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    eps: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """WGAN-GP's penalty on the critic's gradient norm at points between real and fake.
+
+    x_hat = eps * x + (1 - eps) * G(z),   eps ~ U[0, 1] (one per pair)
+    GP    = E[(|grad_x f(x_hat)|_2 - 1)^2]
+
+    real, fake: (N, ...) with the same shape.  eps: (N,) to fix the mixing weights (tests),
+    otherwise drawn with ``generator``. Returns a scalar that can be back-propagated into the
+    critic's parameters (``create_graph=True``). Multiply by lambda (10 in the paper).
+    """
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape, got "
+                         f"{tuple(real.shape)} and {tuple(fake.shape)}")
+    if eps is None:
+        eps = torch.rand(real.shape[0], generator=generator).to(real.device)
+    weights = eps.reshape(-1, *([1] * (real.dim() - 1)))
+    x_hat = (weights * real.detach() + (1 - weights) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grad.flatten(start_dim=1).norm(dim=1)
+    return (norms - 1).pow(2).mean()
+
+
+# --- Loss pairs for the playground ------------------------------------------------------------
+# The existing ``get_generator_loss`` names only generator losses for the logit game above.
+# The playground switches the whole game, so it looks up both players' losses together.
+
+GP_WEIGHT = 10.0
+
+
+@dataclass(frozen=True)
+class LossPair:
+    """Both players' losses of one GAN variant.
+
+    d_loss(D, real, fake, generator) -> scalar: the discriminator's (critic's) loss; ``fake``
+    is detached; ``generator`` drives any randomness in the loss (WGAN-GP's mixing weights).
+    g_loss(fake_scores) -> scalar: the generator's loss from D's raw outputs on G(z), (N,).
+    output: what D's raw output means, for drawing it: ``"logit"`` (D(x) = sigmoid),
+    ``"score"`` (least squares, target 1 real / 0 fake) or ``"critic"`` (unbounded).
+    """
+
+    name: str
+    d_loss: Callable[..., torch.Tensor]
+    g_loss: Callable[[torch.Tensor], torch.Tensor]
+    output: str
+
+
+def _d_loss_logits(
+    D: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """L_D = mean(softplus(-D(x))) + mean(softplus(D(G(z))))  (see ``discriminator_loss``)."""
+    return discriminator_loss(D(real), D(fake))
+
+
+def _d_loss_least_squares(
+    D: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]."""
+    return discriminator_loss_least_squares(D(real), D(fake))
+
+
+def _d_loss_wgan_gp(
+    D: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """L_f = E[f(G(z))] - E[f(x)] + lambda * GP,   lambda = GP_WEIGHT."""
+    return critic_loss_wasserstein(D(real), D(fake)) + GP_WEIGHT * gradient_penalty(
+        D, real, fake, generator=generator
+    )
+
+
+LOSS_PAIRS: dict[str, LossPair] = {
+    "minimax": LossPair("minimax", _d_loss_logits, generator_loss_minimax, "logit"),
+    "non-saturating": LossPair(
+        "non-saturating", _d_loss_logits, generator_loss_nonsaturating, "logit"
+    ),
+    "least-squares": LossPair(
+        "least-squares", _d_loss_least_squares, generator_loss_least_squares, "score"
+    ),
+    "wgan-gp": LossPair("wgan-gp", _d_loss_wgan_gp, generator_loss_wasserstein, "critic"),
+}
+
+
+def get_loss_pair(name: str) -> LossPair:
+    """Look up both players' losses: ``minimax``, ``non-saturating``, ``least-squares``,
+    ``wgan-gp``."""
+    if name not in LOSS_PAIRS:
+        raise ValueError(f"Unknown loss {name!r}. Valid choices: {', '.join(LOSS_PAIRS)}")
+    return LOSS_PAIRS[name]

@@ -1,0 +1,162 @@
+"""Save and load model weights, and the small pretrained weights shipped with the course.
+
+A checkpoint is a file holding ``{"state_dict": ..., "meta": {...}}``. Every file is
+identified by its SHA-256 digest, so a damaged or swapped file is caught before it is used.
+
+Shipped weights live in ``gan_course/weights/`` next to ``MANIFEST.json``, which maps a name
+to the file, its digest, its size and the command that made it::
+
+    from gan_course.checkpoints import load_pretrained
+
+    checkpoint = load_pretrained("some-name")
+    model.load_state_dict(checkpoint["state_dict"])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+MANIFEST_NAME = "MANIFEST.json"
+_RESERVED_KEYS = ("file", "sha256", "bytes", "made_by")
+
+
+class ChecksumError(ValueError):
+    """A file's SHA-256 digest is not the expected one."""
+
+
+def sha256_of(path: str | Path) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _to_cpu(value: object) -> object:
+    """Copy of ``value`` with every tensor (also inside dicts, lists, tuples) moved to the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {key: _to_cpu(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_cpu(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_to_cpu(item) for item in value)
+    return value
+
+
+def save_checkpoint(state_dict: dict, path: str | Path, **meta: object) -> str:
+    """Save ``{"state_dict": state_dict, "meta": meta}`` to ``path``; return its SHA-256.
+
+    Tensors are moved to the CPU first, so the file loads on any machine. Keep ``meta`` to
+    plain values (numbers, strings, lists, dicts) so that it loads with ``weights_only=True``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": _to_cpu(state_dict), "meta": dict(meta)}, path)
+    return sha256_of(path)
+
+
+def load_checkpoint(
+    path: str | Path,
+    sha256: str | None = None,
+    map_location: str | torch.device | None = None,
+) -> dict:
+    """Load a checkpoint written by :func:`save_checkpoint`.
+
+    When ``sha256`` is given, the file's digest must match it, otherwise ``ChecksumError``.
+    ``map_location`` (e.g. "cpu") says where the tensors go. Returns the saved dict with
+    keys "state_dict" and "meta".
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or train and save one.")
+    if sha256 is not None:
+        actual = sha256_of(path)
+        if actual != sha256.lower():
+            raise ChecksumError(
+                f"{path} is damaged or is not the expected file: its sha256 starts "
+                f"{actual[:12]} but should start {sha256.lower()[:12]}. Reinstall the package "
+                "(pip install --force-reinstall gan-course) or re-run the project's training "
+                "command to make the file again."
+            )
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def weights_dir() -> Path:
+    """The folder of the shipped weights, ``gan_course/weights/``."""
+    return Path(__file__).resolve().parent / "weights"
+
+
+def read_manifest() -> dict:
+    """The contents of ``weights/MANIFEST.json``: {name: {"file", "sha256", "bytes", ...}}."""
+    manifest_path = weights_dir() / MANIFEST_NAME
+    if not manifest_path.is_file():
+        return {}
+    return json.loads(manifest_path.read_text(encoding="utf-8"))
+
+
+def _write_manifest(manifest: dict) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    (weights_dir() / MANIFEST_NAME).write_text(text, encoding="utf-8")
+
+
+def register_weights(name: str, file_path: str | Path, made_by: str, **meta: object) -> dict:
+    """Add (or replace) the entry ``name`` in MANIFEST.json and return that entry.
+
+    The file is copied into ``weights_dir()`` unless it is already there. ``made_by`` is the
+    command that recreates the file; any extra ``meta`` is stored as given.
+    """
+    if not name:
+        raise ValueError("register_weights needs a non-empty name.")
+    clashes = [key for key in meta if key in _RESERVED_KEYS]
+    if clashes:
+        raise ValueError(f"{clashes} are filled in by register_weights; rename those meta keys.")
+    source = Path(file_path).resolve()
+    if not source.is_file():
+        raise FileNotFoundError(f"No file at {source} to register as {name!r}.")
+    folder = weights_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    if source != target.resolve():
+        shutil.copyfile(source, target)
+    entry = {
+        "file": target.name,
+        "sha256": sha256_of(target),
+        "bytes": target.stat().st_size,
+        "made_by": made_by,
+    }
+    entry.update(meta)
+    manifest = read_manifest()
+    manifest[name] = entry
+    _write_manifest(manifest)
+    return entry
+
+
+def load_pretrained(name: str, map_location: str | torch.device | None = None) -> dict:
+    """Load the shipped weights called ``name``, after checking their SHA-256 digest.
+
+    Returns the checkpoint dict with keys "state_dict" and "meta".
+    """
+    manifest = read_manifest()
+    if name not in manifest:
+        available = ", ".join(sorted(manifest)) or "(none yet)"
+        raise ValueError(f"No shipped weights named {name!r}. Available: {available}.")
+    entry = manifest[name]
+    path = weights_dir() / entry["file"]
+    made_by = entry.get("made_by", "the project's training command")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"MANIFEST.json lists {name!r} as {path}, but the file is missing. Reinstall the "
+            f"package, or make it again with: {made_by}"
+        )
+    try:
+        return load_checkpoint(path, sha256=entry["sha256"], map_location=map_location)
+    except ChecksumError as error:
+        raise ChecksumError(f"{error} The command that made it: {made_by}") from None

