@@ -17,6 +17,7 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("ring_modes", "==", 8),
         ("ring_hq_pct", ">=", 90),
     ],
+    "playground": [("playground_fps", ">=", 5)],
 }
 
 
