@@ -17,6 +17,14 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("ring_modes", "==", 8),
         ("ring_hq_pct", ">=", 90),
     ],
+    "02": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        ("class_kl", "<=", 0.05),
+        ("mean_confidence", ">=", 0.9),
+        ("classifier_acc", ">=", 0.97),
+        ("widget_ms", "<=", 50),
+    ],
     "playground": [("playground_fps", ">=", 5)],
 }
 

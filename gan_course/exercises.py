@@ -128,6 +128,8 @@ def _difference(got: Any, expected: Any, atol: float) -> str | None:
             if problem is not None:
                 return f"result {index}: {problem}"
         return None
+    if isinstance(expected, str):
+        return None if got == expected else f"got {got!r}, expected {expected!r}"
     if isinstance(expected, torch.Tensor) or isinstance(got, torch.Tensor):
         got_t, exp_t = torch.as_tensor(got).detach().cpu(), torch.as_tensor(expected).detach().cpu()
         if got_t.shape != exp_t.shape:

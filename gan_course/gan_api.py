@@ -43,8 +43,8 @@ def check_images(images: torch.Tensor) -> None:
 
 def train_gan(
     images: torch.Tensor,
-    steps: int = 2500,
-    batch_size: int = 64,
+    steps: int = 2000,
+    batch_size: int = 128,
     z_dim: int = 32,
     width: int = 64,
     lr: float = 2e-4,

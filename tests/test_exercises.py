@@ -97,3 +97,14 @@ def test_strict_mode_turns_failed_checks_into_errors(monkeypatch):
         check_cases(wrong, [((3.0,), 9.0)], hint="h")
     with pytest.raises(ExerciseNotDone, match=r"\[not yet\] unwritten"):
         check_cases(unwritten, [((3.0,), 9.0)], hint="h")
+
+
+def test_descriptions_are_compared_as_text(capsys, monkeypatch):
+    monkeypatch.delenv(STRICT_ENV, raising=False)
+
+    @exercise(reference=lambda x: "Conv2d -> ReLU")
+    def layers(x):
+        return "Conv2d -> Tanh"
+
+    assert check_cases(layers, [((1.0,), "Conv2d -> ReLU")], hint="h") is False
+    assert "'Conv2d -> Tanh'" in capsys.readouterr().out
