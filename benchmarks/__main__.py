@@ -29,13 +29,15 @@ from benchmarks.targets import check_targets
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_lesson(notebook: Path) -> dict:
-    """Execute one solution notebook in a subprocess; return its measured figures."""
+def run_lesson(notebook: Path, keep_dir: Path | None = None) -> dict:
+    """Execute one solution notebook in a subprocess; return its measured figures.
+    With ``keep_dir``, the executed notebook (with its outputs) is written there."""
     with tempfile.TemporaryDirectory() as tmp:
         metrics_file = Path(tmp) / "metrics.json"
         env = {**os.environ, "GAN_COURSE_STRICT": "1", "GAN_COURSE_METRICS_FILE": str(metrics_file)}
         done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.execute", str(notebook)],
+            [sys.executable, "-m", "benchmarks.execute", str(notebook)]
+            + ([str(keep_dir / notebook.name)] if keep_dir else []),
             cwd=ROOT, env=env, capture_output=True, text=True,
         )
         if done.returncode != 0:
@@ -52,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NN",
                         help="lesson numbers and/or 'playground', e.g. 01 03 playground")
     parser.add_argument("--json", type=Path, default=Path("benchmark.json"), help="output file")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="also write the executed notebooks, with outputs, into DIR")
     args = parser.parse_args(argv)
+    if args.keep:
+        args.keep = args.keep.resolve()
+        args.keep.mkdir(parents=True, exist_ok=True)
 
     notebooks = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
     if args.only:
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     results, ok = {}, True
     for notebook in notebooks:
         print(f"running {notebook.name} ...", flush=True)
-        result = run_lesson(notebook)
+        result = run_lesson(notebook, args.keep)
         result["targets"] = check_targets(notebook.name[:2], result)
         ok = ok and "error" not in result and all(t["met"] for t in result["targets"])
         results[notebook.name[:2]] = result

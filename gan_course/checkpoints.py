@@ -29,13 +29,18 @@ class ChecksumError(ValueError):
     """A file's SHA-256 digest is not the expected one."""
 
 
-def sha256_of(path: str | Path) -> str:
-    """SHA-256 hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
+def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file with ``hashlib``'s ``algorithm``, read in 1 MiB chunks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_of(path: str | Path) -> str:
+    """SHA-256 hex digest of a file."""
+    return file_digest(path, "sha256")
 
 
 def _to_cpu(value: object) -> object:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from gan_course.augment import ShiftAugment
+from gan_course.checkpoints import load_pretrained
 from gan_course.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_course.device import pick_device, seed_everything
 from gan_course.training import History, train
@@ -82,3 +83,14 @@ def train_gan(
                     decay_from=decay_from, snapshot_every=snapshot_every,
                     snapshot=snapshot if snapshot_every else None, seed=seed, progress=progress)
     return G.eval(), history
+
+
+def pretrained_digits_generator(map_location: str | torch.device | None = None) -> DCGANGenerator:
+    """The course's shipped DCGAN for 16 x 16 digits (``python tools/train_weights.py
+    dcgan-digits`` made it), sha256-checked, on ``map_location`` (default: the CPU), in eval
+    mode."""
+    checkpoint = load_pretrained("dcgan_digits", map_location=map_location or "cpu")
+    meta = checkpoint["meta"]
+    G = DCGANGenerator(meta["z_dim"], meta["image_size"], 1, meta["width"])
+    G.load_state_dict(checkpoint["state_dict"])
+    return G.to(map_location or "cpu").eval()

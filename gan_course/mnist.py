@@ -19,7 +19,6 @@ dimensions, then each dimension as a big-endian 32-bit integer, then the values.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import struct
 import urllib.request
@@ -27,6 +26,8 @@ from http.client import HTTPException
 from pathlib import Path
 
 import torch
+
+from gan_course.checkpoints import file_digest
 
 KINDS = ("mnist", "fashion")
 SPLITS = ("train", "test")
@@ -140,12 +141,8 @@ def file_names(split: str) -> tuple[str, str]:
 
 
 def md5_of(path: str | Path) -> str:
-    """MD5 hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """MD5 hex digest of a file (the checksums the data sets were published with)."""
+    return file_digest(path, "md5")
 
 
 def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:

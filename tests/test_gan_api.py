@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from gan_course.augment import ShiftAugment, random_shift
-from gan_course.gan_api import check_images, train_gan
+from gan_course.gan_api import check_images, pretrained_digits_generator, train_gan
 
 
 def test_shift_moves_pixels_and_fills_background():
@@ -57,3 +57,9 @@ def test_train_gan_is_reproducible():
     runs = [train_gan(images, steps=3, batch_size=4, z_dim=4, width=8, seed=3, device="cpu",
                       progress=False)[1].d_loss for _ in range(2)]
     assert runs[0] == runs[1]
+
+
+def test_shipped_generator_loads_and_draws_digits():
+    G = pretrained_digits_generator("cpu")
+    x = G.sample(3, torch.Generator().manual_seed(0))
+    assert x.shape == (3, 1, 16, 16) and not G.training

@@ -4,7 +4,7 @@
     python tools/train_weights.py dcgan-digits   # the DCGAN for 16 x 16 digits
     python tools/train_weights.py all
 
-Each run is seeded and prints the figures it reached; the weights are written into
+Each run is seeded, uses one CPU thread and prints the figures it reached; the weights are written into
 ``gan_course/weights/`` and their sha256 recorded in its MANIFEST.json.
 """
 
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["classifier", "dcgan-digits", "all"])
     args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # one thread: the same arithmetic, so the same weights, anywhere
     if args.what in ("classifier", "all"):
         train_classifier()
     if args.what in ("dcgan-digits", "all"):
