@@ -2,7 +2,7 @@
 # in .venv, so nothing is installed outside this folder.
 #
 #   make lab     open the course (JupyterLab on lessons/)
-#   make test    lint, unit tests, then every lesson and solution notebook under nbval
+#   make test    lint, unit tests, launch checks, then every lesson and solution notebook
 #
 # TORCH is what pip is asked for to get PyTorch. On Linux without an NVIDIA GPU a CPU-only
 # build is much smaller:  make lab TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint unit notebooks lessons bench clean
+.PHONY: lab test lint unit launch notebooks lessons bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -29,13 +29,18 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS) lessons/
 
-test: lint unit notebooks
+test: lint unit launch notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -m "not slow" tests
+
+# The slow tests: binder/requirements.txt installed into a fresh venv runs a lesson, and
+# the playground widget works in JupyterLab in headless Chromium (skipped without one).
+launch: $(STAMP)
+	$(BIN)/python -m pytest -m slow tests
 
 # Lessons run as a learner gets them (exercises fall back to the reference);
 # solutions run in strict mode, where any fallback or failed check is an error.
@@ -45,6 +50,7 @@ notebooks: $(STAMP)
 
 lessons: $(STAMP)
 	$(BIN)/python tools/make_lessons.py
+	$(BIN)/python tools/make_badges.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --json benchmark.json

@@ -4,8 +4,8 @@
     python tools/train_weights.py dcgan-digits   # the DCGAN for 16 x 16 digits
     python tools/train_weights.py all
 
-Each run is seeded, uses one CPU thread and prints the figures it reached; the weights are written into
-``gan_course/weights/`` and their sha256 recorded in its MANIFEST.json.
+Each run is seeded, uses one CPU thread and prints the figures it reached; the weights are
+written into ``gan_course/weights/`` and their sha256 recorded in its MANIFEST.json.
 """
 
 from __future__ import annotations

@@ -77,10 +77,10 @@ class PlaygroundWidget(widgets.VBox):
         for control in (self.dataset_menu, self.loss_menu, self.lr_g_box, self.lr_d_box,
                         self.d_steps_box, self.speed_slider):
             control.observe(self._on_setting_change, names="value")
-        self.play_button = widgets.Button(description="▶ play")
-        self.pause_button = widgets.Button(description="⏸ pause", disabled=True)
+        self.play_button = widgets.Button(description="play")
+        self.pause_button = widgets.Button(description="pause", disabled=True)
         self.step_button = widgets.Button(description="step")
-        self.reset_button = widgets.Button(description="↺ reset")
+        self.reset_button = widgets.Button(description="reset")
         self.play_button.on_click(lambda _: self.play())
         self.pause_button.on_click(lambda _: self.pause())
         self.step_button.on_click(lambda _: self.step_once())
