@@ -1,0 +1,249 @@
+"""Cures for mode collapse, each written as one small, explicit change to a plain GAN.
+
+* **packing** (PacGAN, Lin et al. 2018): the discriminator judges m samples at once, so a
+  generator that repeats itself is easy to spot;
+* **minibatch standard deviation** (progressive GANs, Karras et al. 2018): the discriminator
+  also sees how spread out its whole batch is;
+* **spectral normalisation** (Miyato et al. 2018): every layer of the discriminator has
+  largest singular value 1, so it cannot become arbitrarily steep;
+* **WGAN-GP** (Gulrajani et al. 2017): a critic and a Wasserstein loss with a gradient penalty.
+
+``METHODS`` maps a method name to the discriminator and step function it uses; ``build(name,
+dataset, seed)`` returns a ``Setup`` ready for ``training.train``, so a lesson can loop over names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from gan_course import losses
+from gan_course.data2d import get_dataset
+from gan_course.models import MLPDiscriminator, MLPGenerator, mlp
+from gan_course.training import StepFn, train_step
+
+# --- Packing (PacGAN) --------------------------------------------------------------------------
+
+
+def pack(x: torch.Tensor, m: int) -> torch.Tensor:
+    """Glue every m consecutive samples into one: (N, d) -> (N/m, m*d).
+
+    Row j of the result is [x_{jm}, x_{jm+1}, ..., x_{jm+m-1}] laid side by side.
+    """
+    if x.dim() != 2:
+        raise ValueError(f"expected x of shape (N, d), got {tuple(x.shape)}")
+    if x.shape[0] % m != 0:
+        raise ValueError(f"batch size {x.shape[0]} is not a multiple of the packing degree {m}")
+    return x.reshape(x.shape[0] // m, m * x.shape[1])
+
+
+class PackedDiscriminator(nn.Module):
+    """D_pack(x_1, ..., x_m): one logit for a pack of m samples.   (N, d) -> (N/m,).
+
+    A pack of real samples is m independent draws from p_data; a pack of fakes is m draws
+    from p_g. If G puts all its mass on a few modes, a pack of fakes often holds two points
+    of one mode, which real packs rarely do, and the discriminator learns to punish that.
+    Every batch given to it (real and fake) must have a size divisible by m.
+    """
+
+    def __init__(self, in_dim: int = 2, m: int = 2, hidden: int = 128, depth: int = 3):
+        super().__init__()
+        if not isinstance(m, int) or m < 2:
+            raise ValueError(f"packing degree m must be an integer >= 2, got {m!r}")
+        self.m = m
+        self.in_dim = in_dim
+        self.inner = MLPDiscriminator(in_dim=m * in_dim, hidden=hidden, depth=depth)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 2 or x.shape[1] != self.in_dim:
+            raise ValueError(f"expected x of shape (N, {self.in_dim}), got {tuple(x.shape)}")
+        return self.inner(pack(x, self.m))
+
+
+# --- Minibatch standard deviation --------------------------------------------------------------
+
+
+def minibatch_std_feature(x: torch.Tensor) -> torch.Tensor:
+    """The one number progressive GANs append: the average spread of the batch.   (N, d) -> ().
+
+    s = (1/d) sum_j sqrt( (1/N) sum_i (x_ij - mean_i x_ij)^2 + 1e-8 )
+    """
+    if x.dim() != 2 or x.shape[0] < 2:
+        raise ValueError(f"expected a batch of shape (N >= 2, d), got {tuple(x.shape)}")
+    centred = x - x.mean(dim=0, keepdim=True)
+    per_feature_std = torch.sqrt(centred.pow(2).mean(dim=0) + 1e-8)
+    return per_feature_std.mean()
+
+
+class MinibatchStd(nn.Module):
+    """Append the batch's spread s (``minibatch_std_feature``) to every row.   (N, d) -> (N, d+1).
+
+    A collapsed generator makes batches with a small s; since real batches never do, the
+    discriminator can reject the whole fake batch on that one feature.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = minibatch_std_feature(x)
+        return torch.cat([x, s.expand(x.shape[0], 1)], dim=1)
+
+
+class MinibatchStdDiscriminator(nn.Module):
+    """An MLP discriminator whose input is [x, s(batch)].   (N, in_dim) -> (N,).
+
+    Pass real and fake batches separately (as ``train_step`` does), or s would mix both.
+    """
+
+    def __init__(self, in_dim: int = 2, hidden: int = 128, depth: int = 3):
+        super().__init__()
+        self.in_dim = in_dim
+        self.std = MinibatchStd()
+        self.net = mlp(in_dim + 1, hidden, 1, depth, lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 2 or x.shape[1] != self.in_dim:
+            raise ValueError(f"expected x of shape (N, {self.in_dim}), got {tuple(x.shape)}")
+        return self.net(self.std(x)).squeeze(1)
+
+
+# --- Spectral normalisation --------------------------------------------------------------------
+
+
+def spectral_norm_discriminator(
+    in_dim: int = 2, hidden: int = 128, depth: int = 3
+) -> MLPDiscriminator:
+    """An ``MLPDiscriminator`` whose every Linear layer uses W / sigma_max(W).
+
+    sigma_max(W) is estimated by power iteration (one step per forward pass in training):
+    v <- W^T u / |W^T u|,  u <- W v / |W v|,  sigma_max ~ u^T W v.
+    With LeakyReLU (slope <= 1) the whole network is then at most 1-Lipschitz.
+    """
+    D = MLPDiscriminator(in_dim=in_dim, hidden=hidden, depth=depth)
+    for index, layer in enumerate(D.net):
+        if isinstance(layer, nn.Linear):
+            D.net[index] = spectral_norm(layer)
+    return D
+
+
+# --- WGAN-GP -----------------------------------------------------------------------------------
+
+
+def make_wgan_gp_step(n_critic: int = 1) -> StepFn:
+    """A step function for ``training.train`` that plays the WGAN-GP game.
+
+    Critic step (n_critic times):  minimise  E[f(G(z))] - E[f(x)] + GP_WEIGHT * GP
+    Generator step (once):         minimise  -E[f(G(z))]
+
+    Design: ``train`` hands over one batch per step. With n_critic > 1 that batch is cut into
+    n_critic equal chunks, one fresh chunk of real data and latent codes per critic step, and
+    the generator step reuses the codes of the last chunk. So set ``batch_size`` in ``train`` to
+    n_critic times the mini-batch size you want. (``train`` uses Adam with betas (0.5, 0.999);
+    the paper used (0, 0.9) or (0.5, 0.9).)
+    """
+    if not isinstance(n_critic, int) or n_critic < 1:
+        raise ValueError(f"n_critic must be a positive integer, got {n_critic!r}")
+
+    def wgan_gp_step(
+        G: nn.Module,
+        D: nn.Module,
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        real: torch.Tensor,
+        z: torch.Tensor,
+        g_loss_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> tuple[float, float]:
+        """(real (N, ...), z (N, z_dim)) -> (critic loss, generator loss); ignores g_loss_fn."""
+        if real.shape[0] % n_critic != 0:
+            raise ValueError(f"batch size {real.shape[0]} is not a multiple of {n_critic=}")
+        z_chunks = z.chunk(n_critic)
+        for real_chunk, z_chunk in zip(real.chunk(n_critic), z_chunks, strict=True):
+            fake = G(z_chunk).detach()
+            d_loss = losses.critic_loss_wasserstein(D(real_chunk), D(fake))
+            d_loss = d_loss + losses.GP_WEIGHT * losses.gradient_penalty(D, real_chunk, fake)
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+
+        g_loss = losses.generator_loss_wasserstein(D(G(z_chunks[-1])))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        return d_loss.item(), g_loss.item()
+
+    return wgan_gp_step
+
+
+# --- The registry ------------------------------------------------------------------------------
+
+# Shared by every method, so only the cure differs. One CPU thread: a ring run ~5 s, a grid run
+# ~8-10 s, WGAN-GP and spectral norm 1.5-2x that (benchmarks/mode_collapse.py measures them).
+HIDDEN = 128
+DEPTH = 3
+Z_DIM = 2
+TRAIN_SETTINGS: dict[str, dict[str, Any]] = {
+    "ring": {"steps": 2500, "batch_size": 128, "lr": 1e-3, "decay_from": 0.5},
+    "grid": {"steps": 4000, "batch_size": 128, "lr": 1e-3, "decay_from": 0.5},
+}
+
+
+@dataclass
+class Setup:
+    """Everything one run needs: ``train(G, D, sample_real, step_fn=..., **train_kwargs)``."""
+
+    G: nn.Module
+    D: nn.Module
+    sample_real: Callable[[int, torch.Generator], torch.Tensor]
+    step_fn: StepFn
+    train_kwargs: dict[str, Any]
+
+
+def _vanilla(in_dim: int) -> tuple[nn.Module, StepFn]:
+    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), train_step
+
+
+def _pacgan2(in_dim: int) -> tuple[nn.Module, StepFn]:
+    return PackedDiscriminator(in_dim, m=2, hidden=HIDDEN, depth=DEPTH), train_step
+
+
+def _minibatch_std(in_dim: int) -> tuple[nn.Module, StepFn]:
+    return MinibatchStdDiscriminator(in_dim, HIDDEN, DEPTH), train_step
+
+
+def _spectral_norm(in_dim: int) -> tuple[nn.Module, StepFn]:
+    return spectral_norm_discriminator(in_dim, HIDDEN, DEPTH), train_step
+
+
+def _wgan_gp(in_dim: int) -> tuple[nn.Module, StepFn]:
+    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), make_wgan_gp_step(n_critic=1)
+
+
+METHODS: dict[str, Callable[[int], tuple[nn.Module, StepFn]]] = {
+    "vanilla": _vanilla,
+    "pacgan2": _pacgan2,
+    "minibatch-std": _minibatch_std,
+    "spectral-norm": _spectral_norm,
+    "wgan-gp": _wgan_gp,
+}
+
+
+def build(method: str, dataset: str, seed: int = 0) -> Setup:
+    """Fresh networks, step function and training settings of ``method`` on ``dataset``.
+
+    Every method uses the same generator, widths and settings (``TRAIN_SETTINGS``); only the
+    discriminator and step function, returned by ``METHODS[method](in_dim)``, differ.
+    ``seed`` fixes the initial weights and the training batches.
+    """
+    if method not in METHODS:
+        raise ValueError(f"Unknown method {method!r}. Valid choices: {', '.join(METHODS)}")
+    if dataset not in TRAIN_SETTINGS:
+        raise ValueError(f"Unknown dataset {dataset!r}. Valid choices: {', '.join(TRAIN_SETTINGS)}")
+    data = get_dataset(dataset)
+    torch.manual_seed(seed)
+    G = MLPGenerator(z_dim=Z_DIM, hidden=HIDDEN, depth=DEPTH)
+    D, step_fn = METHODS[method](2)
+    kwargs = {**TRAIN_SETTINGS[dataset], "seed": seed}
+    return Setup(G=G, D=D, sample_real=data.sample, step_fn=step_fn, train_kwargs=kwargs)
