@@ -25,6 +25,11 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("classifier_acc", ">=", 0.97),
         ("widget_ms", "<=", 50),
     ],
+    "03": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        ("cond_acc", ">=", 0.95),
+    ],
     "playground": [("playground_fps", ">=", 5)],
 }
 

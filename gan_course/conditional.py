@@ -1,0 +1,202 @@
+"""Class-conditional GANs: ask the generator for a particular digit.
+
+Both players are told the class y of every image (Mirza and Osindero, 2014):
+
+* the generator G(z, y) gets the label as a learned embedding e(y) concatenated to z;
+* the discriminator judges the pair (x, y): is x a real image *of class y*? Two ways:
+
+  - ``ConcatDiscriminator``: y as n_classes constant one-hot maps stacked onto the image
+    channels, so the first convolution sees it;
+  - ``ProjectionDiscriminator`` (Miyato and Koyama, 2018): features h = phi(x), then
+    logit = w . h + b + <embed(y), h>: an unconditional score plus a class-matching term.
+
+The game and its losses are the unconditional ones; only every call of D also gets labels.
+Shift augmentation (``augment.random_shift``) is applied by ``ConditionalShiftAugment``,
+which ``train_conditional`` wraps around D, to real and fake images alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from gan_course.augment import random_shift
+from gan_course.checkpoints import load_pretrained
+from gan_course.conditional_models import (  # noqa: F401  (re-exported for the lessons)
+    ConcatDiscriminator,
+    ConditionalGenerator,
+    ProjectionDiscriminator,
+    _check_pairs,
+    check_labels,
+)
+from gan_course.latent import module_device
+from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
+from gan_course.training import History, SnapshotFn, _linear_decay, _record
+
+CONDITIONAL_WEIGHTS = "cgan_digits"
+
+
+class ConditionalShiftAugment(nn.Module):
+    """Wrap a conditional D: in training mode shift its images first (labels unchanged)."""
+
+    def __init__(self, discriminator: nn.Module, max_shift: int = 1):
+        super().__init__()
+        if not isinstance(max_shift, int) or max_shift < 0:
+            raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
+        self.discriminator = discriminator
+        self.max_shift = max_shift
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            images = random_shift(images, self.max_shift)
+        return self.discriminator(images, labels)
+
+
+def conditional_train_step(
+    G: nn.Module,
+    D: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    labels: torch.Tensor,
+    z: torch.Tensor,
+    fake_labels: torch.Tensor,
+    g_loss_fn: Callable[[torch.Tensor], torch.Tensor],
+) -> tuple[float, float]:
+    """One round of the conditional game; returns (discriminator loss, generator loss).
+
+    real: (N, C, S, S) with labels (N,).  z: (M, z_dim) with fake_labels (M,).
+    D step:  minimise  L_D = -E[log D(x, y)] - E[log(1 - D(G(z, y'), y'))]   (fake detached)
+    G step:  minimise  g_loss_fn(D(G(z, y'), y'))
+    No augmentation here: wrap D in ``ConditionalShiftAugment`` for that.
+    """
+    fake = G(z, fake_labels)
+    d_loss = discriminator_loss(D(real, labels), D(fake.detach(), fake_labels))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+
+    g_loss = g_loss_fn(D(fake, fake_labels))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss.item(), g_loss.item()
+
+
+def train_conditional(
+    G: ConditionalGenerator,
+    D: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    steps: int = 2000,
+    batch_size: int = 128,
+    lr: float = 2e-4,
+    max_shift: int = 1,
+    decay_from: float = 0.6,
+    snapshot_every: int = 0,
+    snapshot: SnapshotFn | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    step_fn: Callable[..., tuple[float, float]] = conditional_train_step,
+) -> History:
+    """Train G(z, y) against D(x, y) on labelled ``images`` and return the History.
+
+    images: (N, C, S, S) in [-1, 1]; labels: (N,) int64. Each step draws a batch of real
+    pairs with replacement, z ~ N(0, I) and fake labels ~ Uniform{0..n_classes-1} with a
+    CPU generator seeded by ``seed``, moves them to G's device and calls ``step_fn``.
+    D is wrapped in ``ConditionalShiftAugment(D, max_shift)`` (0: no augmentation), so real
+    and fake images are shifted alike. Adam (betas 0.5, 0.999); both learning rates fall
+    linearly to 5 % after ``decay_from * steps``. snapshot(G, D, step) is called every
+    ``snapshot_every`` steps and at the end, in eval mode without gradients.
+    """
+    if not isinstance(steps, int) or steps <= 0:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if lr <= 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    _check_pairs(images, labels, G.n_classes)
+    device = next(G.parameters()).device
+    augmented = ConditionalShiftAugment(D, max_shift)
+    rng = torch.Generator().manual_seed(seed)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    factor = _linear_decay(steps, decay_from)
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_g, opt_d)]
+    data, targets = images.detach().cpu(), labels.cpu()
+
+    history = History()
+    bar = tqdm(range(steps), desc="training", disable=not progress)
+    for step in bar:
+        index = torch.randint(len(data), (batch_size,), generator=rng)
+        real, real_labels = data[index].to(device), targets[index].to(device)
+        z = torch.randn(batch_size, G.z_dim, generator=rng).to(device)
+        fake_labels = torch.randint(G.n_classes, (batch_size,), generator=rng).to(device)
+        d_value, g_value = step_fn(G, augmented, opt_g, opt_d, real, real_labels, z,
+                                   fake_labels, generator_loss_nonsaturating)
+        history.d_loss.append(d_value)
+        history.g_loss.append(g_value)
+        for scheduler in schedulers:
+            scheduler.step()
+        if snapshot is not None and snapshot_every and step % snapshot_every == 0:
+            _record(history, snapshot, G, D, step)
+        if step % 100 == 0:
+            bar.set_postfix(d_loss=f"{d_value:.3f}", g_loss=f"{g_value:.3f}")
+    if snapshot is not None:
+        _record(history, snapshot, G, D, steps)
+    return history
+
+
+@torch.no_grad()
+def class_grid(G: ConditionalGenerator, n_columns: int = 8,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """(n_classes * n_columns, C, S, S): row k is class k; column c uses the same z_c in
+    every row, so along a column the style stays and the class changes.
+
+    image[k * n_columns + c] = G(z_c, k). Runs in G's current mode: call G.eval() first.
+    """
+    z = torch.randn(n_columns, G.z_dim, generator=generator)         # (n_columns, z_dim)
+    z_all = z.repeat(G.n_classes, 1)                                 # row after row
+    labels = torch.arange(G.n_classes).repeat_interleave(n_columns)  # 0 0 .. 1 1 ..
+    device = module_device(G)
+    return G(z_all.to(device), labels.to(device)).cpu()
+
+
+@torch.no_grad()
+def conditional_accuracy(G: ConditionalGenerator, classifier: nn.Module, n: int = 1000,
+                         generator: torch.Generator | None = None,
+                         batch_size: int = 500) -> tuple[float, list[float]]:
+    """Share of G's samples that ``classifier`` puts in the requested class.
+
+    Labels cycle 0, 1, ..., n_classes-1, 0, ... (n / n_classes each); returns
+    (overall share, [share for class k, k = 0..n_classes-1]). Runs in G's current mode:
+    call G.eval() first.
+    """
+    if n < G.n_classes:
+        raise ValueError(f"n must be at least n_classes = {G.n_classes}, got {n}")
+    labels = torch.arange(n) % G.n_classes
+    g_device, c_device = module_device(G), module_device(classifier)
+    hits = []
+    for start in range(0, n, batch_size):
+        wanted = labels[start:start + batch_size]
+        images = G.sample(wanted.to(g_device), generator=generator)
+        predicted = classifier(images.to(c_device)).argmax(dim=1).cpu()
+        hits.append(predicted == wanted)
+    correct = torch.cat(hits).float()
+    per_class = [correct[labels == k].mean().item() for k in range(G.n_classes)]
+    return correct.mean().item(), per_class
+
+
+def pretrained_conditional_generator(
+    map_location: str | torch.device | None = None,
+) -> ConditionalGenerator:
+    """The shipped conditional GAN for 16 x 16 digits (``python tools/train_weights.py
+    cgan-digits`` made it), sha256-checked, on ``map_location`` (default: the CPU), in eval
+    mode."""
+    checkpoint = load_pretrained(CONDITIONAL_WEIGHTS, map_location=map_location or "cpu")
+    meta = checkpoint["meta"]
+    G = ConditionalGenerator(meta["z_dim"], meta["n_classes"], meta["image_size"],
+                             meta.get("channels", 1), meta["width"])
+    G.load_state_dict(checkpoint["state_dict"])
+    return G.to(map_location or "cpu").eval()

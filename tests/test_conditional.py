@@ -1,0 +1,142 @@
+import pytest
+import torch
+from torch import nn
+
+from gan_course.conditional import (
+    ConcatDiscriminator,
+    ConditionalGenerator,
+    ProjectionDiscriminator,
+    check_labels,
+    class_grid,
+    conditional_accuracy,
+    conditional_train_step,
+    pretrained_conditional_generator,
+    train_conditional,
+)
+from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
+
+
+def small_generator() -> ConditionalGenerator:
+    torch.manual_seed(0)
+    return ConditionalGenerator(z_dim=4, n_classes=10, image_size=16, channels=1, width=8)
+
+
+def test_shapes():
+    G = small_generator()
+    labels = torch.tensor([0, 3, 9])
+    images = G(torch.randn(3, 4), labels)
+    assert images.shape == (3, 1, 16, 16)
+    assert G.sample(labels, torch.Generator().manual_seed(0)).shape == (3, 1, 16, 16)
+    for D in (ProjectionDiscriminator(width=8), ConcatDiscriminator(width=8)):
+        assert D(images, labels).shape == (3,)
+    rgb = ConditionalGenerator(z_dim=4, n_classes=3, image_size=8, channels=3, width=8)
+    assert rgb(torch.randn(2, 4), torch.tensor([0, 2])).shape == (2, 3, 8, 8)
+
+
+@pytest.mark.parametrize("labels,error,message", [
+    (torch.tensor([0, 10]), ValueError, r"0\.\.9.*\[10\]"),
+    (torch.tensor([-1, 2]), ValueError, r"\[-1\]"),
+    (torch.tensor([1.0, 2.0]), TypeError, "int64"),
+    (torch.tensor([[1, 2]]), ValueError, r"\(N,\)"),
+    ([1, 2], TypeError, r"torch\.tensor"),
+])
+def test_check_labels_refuses_clearly(labels, error, message):
+    with pytest.raises(error, match=message):
+        check_labels(labels, 10)
+
+
+def test_sample_checks_labels():
+    with pytest.raises(ValueError, match="0..9"):
+        small_generator().sample(torch.tensor([12]))
+
+
+def test_train_step_lowers_discriminator_loss_with_generator_frozen():
+    G, D = small_generator(), ProjectionDiscriminator(width=8)
+    opt_g = torch.optim.Adam(G.parameters(), lr=0.0)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-3)
+    real = torch.rand(16, 1, 16, 16) * 2 - 1
+    labels, fake_labels = torch.arange(16) % 10, torch.arange(16).flip(0) % 10
+    z = torch.randn(16, 4)
+
+    def d_loss() -> float:
+        with torch.no_grad():
+            return discriminator_loss(D(real, labels), D(G(z, fake_labels), fake_labels)).item()
+
+    before = d_loss()
+    g_before = [p.clone() for p in G.parameters()]
+    conditional_train_step(G, D, opt_g, opt_d, real, labels, z, fake_labels,
+                           generator_loss_nonsaturating)
+    assert d_loss() < before
+    assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))
+
+
+def test_same_z_and_label_give_the_same_image_in_eval_mode():
+    G = small_generator().eval()
+    z = torch.randn(1, 4).repeat(2, 1)
+    images = G(z, torch.tensor([5, 5]))
+    assert torch.equal(images[0], images[1])
+
+
+def test_class_grid_rows_are_classes_and_columns_share_z():
+    G = small_generator().eval()
+    grid = class_grid(G, n_columns=3, generator=torch.Generator().manual_seed(7))
+    assert grid.shape == (30, 1, 16, 16)
+    z = torch.randn(3, 4, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        for k in (0, 4, 9):
+            expected = G(z, torch.full((3,), k))
+            assert torch.allclose(grid[3 * k:3 * k + 3], expected, atol=1e-6)
+
+
+class TrueClass(nn.Module):
+    """A stub 'classifier' that reads the class the stub generator wrote into pixel (0, 0)."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return nn.functional.one_hot(images[:, 0, 0, 0].round().long(), 10).float()
+
+
+class LabelPainter(nn.Module):
+    """A stub generator whose image is filled with its label."""
+
+    z_dim, n_classes = 2, 10
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def sample(self, labels, generator=None):
+        return labels.float()[:, None, None, None].expand(-1, 1, 16, 16)
+
+
+def test_conditional_accuracy_with_a_perfect_classifier_is_one():
+    overall, per_class = conditional_accuracy(LabelPainter(), TrueClass(), n=100)
+    assert overall == 1.0 and per_class == [1.0] * 10
+
+
+def test_projection_logit_depends_on_the_label():
+    D = ProjectionDiscriminator(width=8).eval()
+    x = torch.rand(1, 1, 16, 16).repeat(2, 1, 1, 1)
+    logits = D(x, torch.tensor([1, 2]))
+    assert not torch.allclose(logits[0], logits[1])
+
+
+def test_train_conditional_is_reproducible():
+    images = torch.rand(40, 1, 16, 16) * 2 - 1
+    labels = torch.arange(40) % 10
+
+    def run() -> list[float]:
+        G = small_generator()
+        D = ProjectionDiscriminator(width=8)
+        history = train_conditional(G, D, images, labels, steps=3, batch_size=8,
+                                    seed=1, progress=False)
+        return history.d_loss + history.g_loss
+
+    first = run()
+    assert len(first) == 6 and first == run()
+
+
+def test_pretrained_generator_loads_and_samples():
+    G = pretrained_conditional_generator()
+    images = G.sample(torch.tensor([0, 7]), torch.Generator().manual_seed(0))
+    assert images.shape == (2, 1, 16, 16) and not G.training
+    assert images.min() >= -1 and images.max() <= 1

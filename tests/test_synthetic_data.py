@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from gan_course.digits import load_digits
+from gan_course.synthetic_data import (
+    ExperimentResult,
+    augmentation_experiment,
+    few_per_class,
+    synthetic_digits,
+)
+
+TRAIN = load_digits(16, "train")
+TEST = load_digits(16, "heldout")
+
+
+def test_few_per_class_is_balanced_and_seeded():
+    a, b = few_per_class(TRAIN, 3, seed=1), few_per_class(TRAIN, 3, seed=1)
+    assert torch.bincount(a.labels).tolist() == [3] * 10
+    assert torch.equal(a.images, b.images)
+    assert not torch.equal(a.images, few_per_class(TRAIN, 3, seed=2).images)
+    with pytest.raises(ValueError):
+        few_per_class(TRAIN, 0, seed=0)
+
+
+def test_synthetic_digits_asks_for_each_class():
+    asked = []
+
+    def sample(labels, generator):
+        asked.append(labels.clone())
+        return torch.zeros(len(labels), 1, 16, 16)
+
+    data = synthetic_digits(sample, 4, seed=0)
+    assert torch.equal(asked[0], torch.arange(10).repeat_interleave(4))
+    assert data.images.shape == (40, 1, 16, 16)
+
+
+def test_perfect_synthetic_data_helps_a_classifier_with_one_example_per_class():
+    """Oracle: 'synthetic' images that are real training digits of the asked class."""
+    pool = {d: TRAIN.images[TRAIN.labels == d] for d in range(10)}
+
+    def sample(labels, generator):
+        picks = [pool[int(d)][torch.randint(len(pool[int(d)]), (1,), generator=generator)]
+                 for d in labels]
+        return torch.cat(picks)
+
+    result = augmentation_experiment(sample, TRAIN, TEST, per_class=1, synthetic_per_class=30,
+                                     seeds=(0,), steps=150)
+    assert result.acc_mixed[0] > result.acc_real[0] + 0.1
+
+
+def test_summary_statistics():
+    summary = ExperimentResult([0, 1], [0.5, 0.7], [0.8, 0.8]).summary()
+    assert summary["aug_acc_real"] == pytest.approx(0.6)
+    assert summary["aug_acc_real_std"] == pytest.approx(0.1)
+    assert summary["aug_acc_mixed_std"] == 0.0
