@@ -36,7 +36,10 @@ def random_shift(images: torch.Tensor, max_shift: int,
 
 
 class ShiftAugment(nn.Module):
-    """Wrap a discriminator: in training mode, shift its input first; in eval mode, don't."""
+    """Wrap a discriminator: in training mode, shift its images first; in eval mode, don't.
+
+    Anything after the images (a conditional discriminator's labels) is passed on unchanged.
+    """
 
     def __init__(self, discriminator: nn.Module, max_shift: int = 1):
         super().__init__()
@@ -45,7 +48,7 @@ class ShiftAugment(nn.Module):
         self.discriminator = discriminator
         self.max_shift = max_shift
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, *conditions: torch.Tensor) -> torch.Tensor:
         if self.training:
             images = random_shift(images, self.max_shift)
-        return self.discriminator(images)
+        return self.discriminator(images, *conditions)

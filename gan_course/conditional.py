@@ -11,7 +11,7 @@ Both players are told the class y of every image (Mirza and Osindero, 2014):
     logit = w . h + b + <embed(y), h>: an unconditional score plus a class-matching term.
 
 The game and its losses are the unconditional ones; only every call of D also gets labels.
-Shift augmentation (``augment.random_shift``) is applied by ``ConditionalShiftAugment``,
+Shift augmentation (``augment.random_shift``) is applied by ``augment.ShiftAugment``,
 which ``train_conditional`` wraps around D, to real and fake images alike.
 """
 
@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from gan_course.augment import random_shift
+from gan_course.augment import ShiftAugment
 from gan_course.checkpoints import load_pretrained
 from gan_course.conditional_models import (  # noqa: F401  (re-exported for the lessons)
     ConcatDiscriminator,
@@ -37,22 +37,6 @@ from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
 from gan_course.training import History, SnapshotFn, _linear_decay, _record
 
 CONDITIONAL_WEIGHTS = "cgan_digits"
-
-
-class ConditionalShiftAugment(nn.Module):
-    """Wrap a conditional D: in training mode shift its images first (labels unchanged)."""
-
-    def __init__(self, discriminator: nn.Module, max_shift: int = 1):
-        super().__init__()
-        if not isinstance(max_shift, int) or max_shift < 0:
-            raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
-        self.discriminator = discriminator
-        self.max_shift = max_shift
-
-    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            images = random_shift(images, self.max_shift)
-        return self.discriminator(images, labels)
 
 
 def conditional_train_step(
@@ -71,7 +55,7 @@ def conditional_train_step(
     real: (N, C, S, S) with labels (N,).  z: (M, z_dim) with fake_labels (M,).
     D step:  minimise  L_D = -E[log D(x, y)] - E[log(1 - D(G(z, y'), y'))]   (fake detached)
     G step:  minimise  g_loss_fn(D(G(z, y'), y'))
-    No augmentation here: wrap D in ``ConditionalShiftAugment`` for that.
+    No augmentation here: wrap D in ``augment.ShiftAugment`` for that.
     """
     fake = G(z, fake_labels)
     d_loss = discriminator_loss(D(real, labels), D(fake.detach(), fake_labels))
@@ -107,7 +91,7 @@ def train_conditional(
     images: (N, C, S, S) in [-1, 1]; labels: (N,) int64. Each step draws a batch of real
     pairs with replacement, z ~ N(0, I) and fake labels ~ Uniform{0..n_classes-1} with a
     CPU generator seeded by ``seed``, moves them to G's device and calls ``step_fn``.
-    D is wrapped in ``ConditionalShiftAugment(D, max_shift)`` (0: no augmentation), so real
+    D is wrapped in ``ShiftAugment(D, max_shift)`` (0: no augmentation), so real
     and fake images are shifted alike. Adam (betas 0.5, 0.999); both learning rates fall
     linearly to 5 % after ``decay_from * steps``. snapshot(G, D, step) is called every
     ``snapshot_every`` steps and at the end, in eval mode without gradients.
@@ -118,7 +102,7 @@ def train_conditional(
         raise ValueError(f"lr must be positive, got {lr!r}")
     _check_pairs(images, labels, G.n_classes)
     device = next(G.parameters()).device
-    augmented = ConditionalShiftAugment(D, max_shift)
+    augmented = ShiftAugment(D, max_shift)
     rng = torch.Generator().manual_seed(seed)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))

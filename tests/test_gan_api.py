@@ -63,3 +63,18 @@ def test_shipped_generator_loads_and_draws_digits():
     G = pretrained_digits_generator("cpu")
     x = G.sample(3, torch.Generator().manual_seed(0))
     assert x.shape == (3, 1, 16, 16) and not G.training
+
+
+def test_shift_wrapper_passes_labels_through():
+    class LabelRecorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def forward(self, images, labels):
+            self.seen.append(labels)
+            return images.flatten(1).sum(1)
+
+    recorder = LabelRecorder()
+    ShiftAugment(recorder, max_shift=1)(torch.zeros(2, 1, 4, 4), torch.tensor([3, 4]))
+    assert torch.equal(recorder.seen[0], torch.tensor([3, 4]))

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import html
 import random
-import statistics
-import time
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -29,6 +27,7 @@ from torch import nn
 from gan_course.images import images_to_png
 from gan_course.latent import module_device
 from gan_course.widgets.latent_explorer import code_for_seed
+from gan_course.widgets.timing import slider_response_ms
 
 ERROR_COLOUR = "#b00020"
 INFO_COLOUR = "#333333"
@@ -125,21 +124,9 @@ class ConditionalExplorer(widgets.VBox):
         Setting ``slider.value`` re-renders synchronously (z -> G(z, every class) -> PNGs ->
         images), so timing the assignment times the whole update. The slider is put back.
         """
-        if repeats < 1:
-            raise ValueError(f"repeats must be at least 1, got {repeats!r}")
         if not self.sliders:
             raise ValueError("response_ms needs at least one slider (n_sliders >= 1)")
-        slider, before = self.sliders[0], self.sliders[0].value
-        timings = []
-        for i in range(repeats):
-            value = round(-2.0 + (i % 41) * 0.1, 1)  # -2.0, -1.9, ..., 2.0: always a change
-            if value == slider.value:
-                value = round(value + 0.05, 2)
-            start = time.perf_counter()
-            slider.value = value
-            timings.append((time.perf_counter() - start) * 1000)
-        slider.value = before
-        return statistics.median(timings)
+        return slider_response_ms(self.sliders[0], repeats)
 
     # --- reacting to the controls -------------------------------------------------------------
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import html
 import math
 import random
-import statistics
-import time
 
 import ipywidgets as widgets
 import torch
@@ -28,6 +26,7 @@ from torch import nn
 
 from gan_course.images import images_to_png
 from gan_course.latent import latent_directions, lerp, module_device, slerp
+from gan_course.widgets.timing import slider_response_ms
 
 ERROR_COLOUR = "#b00020"
 INFO_COLOUR = "#333333"
@@ -137,19 +136,7 @@ class LatentExplorer(widgets.VBox):
         Setting ``slider.value`` re-renders synchronously (z -> G(z) -> PNG -> image), so
         timing the assignment times the whole update. The slider is put back afterwards.
         """
-        if repeats < 1:
-            raise ValueError(f"repeats must be at least 1, got {repeats!r}")
-        slider, before = self.sliders[0], self.sliders[0].value
-        timings = []
-        for i in range(repeats):
-            value = round(-2.0 + (i % 41) * 0.1, 1)  # -2.0, -1.9, ..., 2.0: always a change
-            if value == slider.value:
-                value = round(value + 0.05, 2)
-            start = time.perf_counter()
-            slider.value = value
-            timings.append((time.perf_counter() - start) * 1000)
-        slider.value = before
-        return statistics.median(timings)
+        return slider_response_ms(self.sliders[0], repeats)
 
     def _on_code_change(self, change: object = None) -> None:
         if not self._quiet:
