@@ -21,7 +21,6 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from gan_course.augment import ShiftAugment
 from gan_course.checkpoints import load_pretrained
@@ -34,7 +33,7 @@ from gan_course.conditional_models import (  # noqa: F401  (re-exported for the 
 )
 from gan_course.latent import module_device
 from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
-from gan_course.training import History, SnapshotFn, _linear_decay, _record
+from gan_course.training import History, SnapshotFn, play_rounds
 
 CONDITIONAL_WEIGHTS = "cgan_digits"
 
@@ -96,40 +95,22 @@ def train_conditional(
     linearly to 5 % after ``decay_from * steps``. snapshot(G, D, step) is called every
     ``snapshot_every`` steps and at the end, in eval mode without gradients.
     """
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
     _check_pairs(images, labels, G.n_classes)
     device = next(G.parameters()).device
     augmented = ShiftAugment(D, max_shift)
-    rng = torch.Generator().manual_seed(seed)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    factor = _linear_decay(steps, decay_from)
-    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_g, opt_d)]
     data, targets = images.detach().cpu(), labels.cpu()
 
-    history = History()
-    bar = tqdm(range(steps), desc="training", disable=not progress)
-    for step in bar:
+    def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
+                   opt_d: torch.optim.Optimizer) -> tuple[float, float]:
         index = torch.randint(len(data), (batch_size,), generator=rng)
         real, real_labels = data[index].to(device), targets[index].to(device)
         z = torch.randn(batch_size, G.z_dim, generator=rng).to(device)
         fake_labels = torch.randint(G.n_classes, (batch_size,), generator=rng).to(device)
-        d_value, g_value = step_fn(G, augmented, opt_g, opt_d, real, real_labels, z,
-                                   fake_labels, generator_loss_nonsaturating)
-        history.d_loss.append(d_value)
-        history.g_loss.append(g_value)
-        for scheduler in schedulers:
-            scheduler.step()
-        if snapshot is not None and snapshot_every and step % snapshot_every == 0:
-            _record(history, snapshot, G, D, step)
-        if step % 100 == 0:
-            bar.set_postfix(d_loss=f"{d_value:.3f}", g_loss=f"{g_value:.3f}")
-    if snapshot is not None:
-        _record(history, snapshot, G, D, steps)
-    return history
+        return step_fn(G, augmented, opt_g, opt_d, real, real_labels, z, fake_labels,
+                       generator_loss_nonsaturating)
+
+    return play_rounds(G, D, play_round, steps, lr, decay_from, snapshot_every, snapshot,
+                       seed, progress)
 
 
 @torch.no_grad()

@@ -23,6 +23,8 @@ from gan_course.losses import discriminator_loss, get_generator_loss
 
 StepFn = Callable[..., tuple[float, float]]
 SnapshotFn = Callable[[nn.Module, nn.Module, int], Any]
+RoundFn = Callable[[torch.Generator, torch.optim.Optimizer, torch.optim.Optimizer],
+                   tuple[float, float]]
 
 
 @dataclass
@@ -98,12 +100,42 @@ def train(
     decay_from: fraction of the run after which both learning rates fall linearly to 5 %.
     snapshot(G, D, step) is called every ``snapshot_every`` steps (and at the end).
     """
+    g_loss_fn = get_generator_loss(g_loss) if isinstance(g_loss, str) else g_loss
+    device = next(G.parameters()).device
+
+    def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
+                   opt_d: torch.optim.Optimizer) -> tuple[float, float]:
+        real = sample_real(batch_size, rng).to(device)
+        z = torch.randn(batch_size, G.z_dim, generator=rng).to(device)
+        return step_fn(G, D, opt_g, opt_d, real, z, g_loss_fn)
+
+    return play_rounds(G, D, play_round, steps, lr, decay_from, snapshot_every, snapshot,
+                       seed, progress)
+
+
+def play_rounds(
+    G: nn.Module,
+    D: nn.Module,
+    play_round: RoundFn,
+    steps: int,
+    lr: float,
+    decay_from: float,
+    snapshot_every: int,
+    snapshot: SnapshotFn | None,
+    seed: int,
+    progress: bool,
+) -> History:
+    """The loop every training function shares: ``steps`` rounds with a progress bar.
+
+    Makes Adam (betas 0.5, 0.999) for G and D with the linear learning-rate decay, then each
+    step calls play_round(rng, opt_g, opt_d) -> (d_loss, g_loss), with ``rng`` a CPU
+    generator seeded by ``seed`` for drawing batches; records the losses, steps the
+    schedulers and calls snapshot(G, D, step) every ``snapshot_every`` steps and at the end.
+    """
     if not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     if lr <= 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
-    g_loss_fn = get_generator_loss(g_loss) if isinstance(g_loss, str) else g_loss
-    device = next(G.parameters()).device
     rng = torch.Generator().manual_seed(seed)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -113,9 +145,7 @@ def train(
     history = History()
     bar = tqdm(range(steps), desc="training", disable=not progress)
     for step in bar:
-        real = sample_real(batch_size, rng).to(device)
-        z = torch.randn(batch_size, G.z_dim, generator=rng).to(device)
-        d_value, g_value = step_fn(G, D, opt_g, opt_d, real, z, g_loss_fn)
+        d_value, g_value = play_round(rng, opt_g, opt_d)
         history.d_loss.append(d_value)
         history.g_loss.append(g_value)
         for scheduler in schedulers:
