@@ -30,6 +30,21 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("peak_rss_mb", "<=", 1536),
         ("cond_acc", ">=", 0.95),
     ],
+    "06": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        ("copier_flagged", "==", 1),
+        ("dcgan_flagged", "==", 0),
+        ("deg_copies_copy_fraction", ">=", 0.9),
+        ("deg_heldout_copy_fraction", "<=", 0.05),
+        ("deg_heldout_precision", ">=", 0.85),
+        ("deg_heldout_recall", ">=", 0.85),
+        ("deg_heldout_fid", "<=", 25),
+        ("deg_blur_fid", ">=", 100),
+        ("deg_collapse_recall", "<=", 0.1),
+        ("deg_drop_class_kl", ">=", 0.05),
+        ("deg_oneclass_coverage", "<=", 0.3),
+    ],
     "playground": [("playground_fps", ">=", 5)],
 }
 

@@ -9,6 +9,10 @@ Given generated samples and the centres of a Gaussian mixture with standard devi
   gets everything.
 
 The papers use 2,500 generated samples.
+
+For images, the other metrics have modules of their own: ``fid`` (Frechet distance on a
+classifier's features), ``manifold`` (precision/recall, density/coverage) and
+``memorisation`` (nearest training images, copy detection).
 """
 
 from __future__ import annotations

@@ -1,0 +1,82 @@
+import pytest
+import torch
+
+from gan_course.manifold import (
+    density_coverage,
+    in_balls,
+    knn_radii,
+    manifold_scores,
+    precision_recall,
+)
+
+
+def test_knn_radii_on_a_line():
+    points = torch.tensor([[0.0], [1.0], [3.0], [7.0]])
+    assert knn_radii(points, 1).tolist() == [1.0, 1.0, 2.0, 4.0]
+    assert knn_radii(points, 2).tolist() == [3.0, 2.0, 3.0, 6.0]
+    with pytest.raises(ValueError, match="k must be"):
+        knn_radii(points, 4)
+
+
+def test_in_balls_includes_the_boundary():
+    inside = in_balls(torch.tensor([[0.5], [2.0]]), torch.tensor([[0.0], [3.0]]),
+                      torch.tensor([0.5, 0.5]))
+    assert inside.tolist() == [[True, False], [False, False]]
+
+
+def test_hand_computed_example():
+    # real 0, 1, 2, 3 with k = 1: every real ball has radius 1.
+    real = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
+    fake = torch.tensor([[0.5], [10.0]])
+    # 0.5 lies in the balls of 0 and 1; 10 lies in none: precision 1/2.
+    # The fake balls (k = 1) have radius 9.5 and the one around 0.5 swallows every real:
+    # recall 1, an outlier inflating recall.
+    assert precision_recall(real, fake, k=1) == (0.5, 1.0)
+    # density = (2 + 0) / (1 * 2) = 1; coverage: balls of 0 and 1 hold a fake, 2 of 4.
+    assert density_coverage(real, fake, k=1) == (1.0, 0.5)
+
+
+def test_a_set_against_itself():
+    torch.manual_seed(0)
+    x = torch.randn(200, 8)
+    precision, recall = precision_recall(x, x, k=3)
+    assert precision == 1.0 and recall == 1.0
+    # With no ties, each ball of radius NND_k holds its centre and exactly k others,
+    # so density = N (k + 1) / (k N) = (k + 1) / k.
+    density, coverage = density_coverage(x, x, k=5)
+    assert density == pytest.approx(6 / 5)
+    assert coverage == 1.0
+
+
+def test_collapse_to_one_real_point():
+    torch.manual_seed(1)
+    real = torch.randn(100, 4)
+    fake = real[7:8].repeat(50, 1)
+    scores = manifold_scores(real, fake)
+    assert scores.precision == 1.0
+    # Every fake ball has radius 0 and holds only real[7]: recall = 1 / 100.
+    assert scores.recall == pytest.approx(0.01)
+    assert scores.coverage < 0.2
+
+
+def test_far_away_fakes_score_zero():
+    torch.manual_seed(2)
+    real, fake = torch.randn(60, 3), torch.randn(60, 3) + 100
+    assert manifold_scores(real, fake) == manifold_scores(real, fake)
+    scores = manifold_scores(real, fake)
+    assert (scores.precision, scores.recall, scores.density, scores.coverage) == (0, 0, 0, 0)
+
+
+def test_same_distribution_scores_near_one():
+    g = torch.Generator().manual_seed(3)
+    real, fake = torch.randn(500, 4, generator=g), torch.randn(500, 4, generator=g)
+    scores = manifold_scores(real, fake)
+    assert scores.precision > 0.85 and scores.recall > 0.85
+    assert 0.8 < scores.density < 1.2 and scores.coverage > 0.9
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="more than k"):
+        precision_recall(torch.zeros(3, 2), torch.zeros(10, 2), k=3)
+    with pytest.raises(ValueError, match="one radius per centre"):
+        in_balls(torch.zeros(2, 1), torch.zeros(3, 1), torch.zeros(2))
