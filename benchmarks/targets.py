@@ -30,6 +30,15 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("peak_rss_mb", "<=", 1536),
         ("cond_acc", ">=", 0.95),
     ],
+    "05": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        # the best cure, mean over three seeds (added by the runner, see __main__.py)
+        ("best_ring_modes", ">=", 7.9),
+        ("best_ring_hq_pct", ">=", 90),
+        ("best_grid_modes", ">=", 24),
+        ("best_grid_hq_pct", ">=", 80),
+    ],
     "06": [
         ("wall_s", "<=", 180),
         ("peak_rss_mb", "<=", 1536),
@@ -44,6 +53,13 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("deg_collapse_recall", "<=", 0.1),
         ("deg_drop_class_kl", ">=", 0.05),
         ("deg_oneclass_coverage", "<=", 0.3),
+    ],
+    "07": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        ("anomaly_auroc", ">=", 0.9),
+        ("memo_flagged_copier", "==", 1),
+        ("memo_flagged_gan", "==", 0),
     ],
     "playground": [("playground_fps", ">=", 5)],
 }

@@ -1,0 +1,197 @@
+"""Anomaly detection with a GAN trained on normal data only, and the AUROC that judges it.
+
+A GAN trained on normal images knows nothing else. Two ways to turn that into a score,
+where a higher score means "more anomalous":
+
+* **discriminator score**: s(x) = -D(x), the negated logit. The discriminator was trained
+  to call training-like images real, but never shown anomalies, so this is a weak signal.
+* **encoder score** (f-AnoGAN, Schlegl et al., 2019, the "izi_f" variant): train an
+  encoder E so that G(E(x)) reconstructs x, with G and D frozen. A normal image can be
+  rebuilt; an anomaly cannot, because G never learned to draw it:
+
+      s(x) = |x - G(E(x))|^2 / n_pixels + kappa * |f(x) - f(G(E(x)))|^2 / n_features
+
+  where f(x) are the discriminator's features (its last layer's input). Training E
+  minimises the mean of the same quantity over normal training images.
+
+``auroc`` measures how well a score separates two sets: the probability that a random
+anomaly scores higher than a random normal image (ties count one half). 1 is perfect
+separation, 0.5 is a coin toss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from gan_course.dcgan import DCGANDiscriminator, doublings, dcgan_init, down_block
+
+LossFn = Callable[..., torch.Tensor]
+
+
+def _check_scores(scores: torch.Tensor, name: str) -> torch.Tensor:
+    scores = torch.as_tensor(scores)
+    if scores.dim() != 1 or len(scores) == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d tensor of scores, got shape "
+                         f"{tuple(scores.shape)} (flatten it, or pass one score per image)")
+    if not torch.isfinite(scores.double()).all():
+        raise ValueError(f"{name} contains NaN or infinite scores")
+    return scores.detach().double().cpu()
+
+
+def average_ranks(values: torch.Tensor) -> torch.Tensor:
+    """Ranks 1..N of ``values`` (N,); tied values share the mean of their ranks.
+
+    Example: [10, 20, 20, 30] -> [1, 2.5, 2.5, 4].
+    """
+    order = torch.argsort(values, stable=True)
+    sorted_values = values[order]
+    ranks = torch.empty(len(values), dtype=torch.float64)
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and sorted_values[end + 1] == sorted_values[start]:
+            end += 1
+        ranks[order[start:end + 1]] = (start + end) / 2 + 1  # mean of ranks start+1 .. end+1
+        start = end + 1
+    return ranks
+
+
+def auroc(normal_scores: torch.Tensor, anomaly_scores: torch.Tensor) -> float:
+    """Area under the ROC curve, with anomalies as the positive class.
+
+    AUROC = P(s_anomaly > s_normal) + 1/2 P(s_anomaly = s_normal), computed from ranks
+    (the Mann-Whitney U statistic): rank all n_0 + n_1 scores together (ties get their
+    average rank), sum the anomalies' ranks R_1, then
+
+        AUROC = (R_1 - n_1 (n_1 + 1) / 2) / (n_0 n_1).
+    """
+    normal = _check_scores(normal_scores, "normal_scores")
+    anomaly = _check_scores(anomaly_scores, "anomaly_scores")
+    ranks = average_ranks(torch.cat([normal, anomaly]))
+    n0, n1 = len(normal), len(anomaly)
+    rank_sum = ranks[n0:].sum().item()
+    return (rank_sum - n1 * (n1 + 1) / 2) / (n0 * n1)
+
+
+def roc_curve(normal_scores: torch.Tensor,
+              anomaly_scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """False- and true-positive rates (each (T + 1,), from (0, 0) to (1, 1)) of the rule
+    "anomaly if score >= t", for every distinct score t from the highest down."""
+    normal = _check_scores(normal_scores, "normal_scores")
+    anomaly = _check_scores(anomaly_scores, "anomaly_scores")
+    thresholds = torch.unique(torch.cat([normal, anomaly])).flip(0)
+    fpr = [0.0] + [(normal >= t).double().mean().item() for t in thresholds]
+    tpr = [0.0] + [(anomaly >= t).double().mean().item() for t in thresholds]
+    return torch.tensor(fpr), torch.tensor(tpr)
+
+
+class Encoder(nn.Module):
+    """E: images (N, channels, size, size) -> codes (N, z_dim): the discriminator's body
+    (down-blocks) with a last 4 x 4 convolution to ``z_dim`` channels instead of one."""
+
+    def __init__(self, z_dim: int = 32, image_size: int = 16, channels: int = 1, width: int = 32):
+        super().__init__()
+        self.z_dim = z_dim
+        layers: list[nn.Module] = [down_block(channels, width, batch_norm=False)]
+        ch = width
+        for _ in range(doublings(image_size) - 1):
+            layers.append(down_block(ch, ch * 2))
+            ch *= 2
+        layers.append(nn.Conv2d(ch, z_dim, 4, stride=1, padding=0))  # 4 x 4 -> 1 x 1
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten(1)
+
+
+def _body(D: nn.Module) -> DCGANDiscriminator:
+    """The DCGAN discriminator inside ``D`` (unwrapping a ShiftAugment)."""
+    inner = getattr(D, "discriminator", D)
+    if not isinstance(inner, DCGANDiscriminator):
+        raise TypeError(f"expected a DCGANDiscriminator (or one wrapped in ShiftAugment), "
+                        f"got {type(inner).__name__}")
+    return inner
+
+
+def discriminator_features(D: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """f(x): the input of D's last layer, flattened: (N, C, H, W) -> (N, features)."""
+    return _body(D).net[:-1](x).flatten(1)
+
+
+@contextmanager
+def frozen(*modules: nn.Module) -> Iterator[None]:
+    """Eval mode and no weight gradients for ``modules`` inside the block (gradients still
+    flow *through* them to their inputs); restores both afterwards."""
+    saved = [(m.training, [p.requires_grad for p in m.parameters()]) for m in modules]
+    for module in modules:
+        module.eval().requires_grad_(False)
+    try:
+        yield
+    finally:
+        for module, (training, flags) in zip(modules, saved):
+            module.train(training)
+            for p, flag in zip(module.parameters(), flags):
+                p.requires_grad_(flag)
+
+
+def reconstruction_loss(x: torch.Tensor, G: nn.Module, D: nn.Module, E: nn.Module,
+                        kappa: float = 1.0) -> torch.Tensor:
+    """Per-image izi_f loss (N,): |x - G(E(x))|^2 / n_pixels + kappa |f(x) - f(G(E(x)))|^2 / n_f."""
+    rebuilt = G(E(x))
+    pixel = (x - rebuilt).pow(2).flatten(1).mean(1)
+    feature = (discriminator_features(D, x) - discriminator_features(D, rebuilt)).pow(2).mean(1)
+    return pixel + kappa * feature
+
+
+def train_encoder(G: nn.Module, D: nn.Module, images: torch.Tensor, steps: int = 1000,
+                  batch_size: int = 64, lr: float = 1e-3, kappa: float = 1.0, width: int = 32,
+                  seed: int = 0, progress: bool = True,
+                  loss_fn: LossFn = reconstruction_loss) -> tuple[Encoder, list[float]]:
+    """Train E to invert the frozen G on ``images`` (N, C, H, W) (normal data only) with Adam,
+    minimising the mean of loss_fn(x, G, D, E, kappa) (N,), by default ``reconstruction_loss``.
+    Returns (E in eval mode, loss per step)."""
+    if not isinstance(steps, int) or steps <= 0:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    device = next(G.parameters()).device
+    rng = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    E = Encoder(G.z_dim, images.shape[2], images.shape[1], width).to(device)
+    opt = torch.optim.Adam(E.parameters(), lr=lr, betas=(0.5, 0.999))
+    losses = []
+    with frozen(G, D):
+        for _ in tqdm(range(steps), desc="encoder", disable=not progress):
+            batch = images[torch.randint(len(images), (batch_size,), generator=rng)].to(device)
+            loss = loss_fn(batch, G, D, E, kappa).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return E.eval(), losses
+
+
+@torch.no_grad()
+def encoder_scores(x: torch.Tensor, G: nn.Module, D: nn.Module, E: nn.Module,
+                   kappa: float = 1.0, batch_size: int = 500,
+                   loss_fn: LossFn = reconstruction_loss) -> torch.Tensor:
+    """Anomaly scores (N,) on the CPU: loss_fn(x, G, D, E, kappa) per image (by default
+    ``reconstruction_loss``), models in eval mode."""
+    device = next(G.parameters()).device
+    with frozen(G, D, E):
+        parts = [loss_fn(x[i:i + batch_size].to(device), G, D, E, kappa).cpu()
+                 for i in range(0, len(x), batch_size)]
+    return torch.cat(parts)
+
+
+@torch.no_grad()
+def discriminator_scores(D: nn.Module, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """Anomaly scores (N,) on the CPU: s(x) = -D(x), the negated logit, D in eval mode."""
+    device = next(D.parameters()).device
+    with frozen(D):
+        parts = [-D(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
+    return torch.cat(parts)
