@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from gan_course.dcgan import DCGANDiscriminator, doublings, dcgan_init, down_block
+from gan_course.dcgan import DCGANDiscriminator, count_doublings, dcgan_init, down_block
 
 LossFn = Callable[..., torch.Tensor]
 
@@ -99,7 +99,7 @@ class Encoder(nn.Module):
         self.z_dim = z_dim
         layers: list[nn.Module] = [down_block(channels, width, batch_norm=False)]
         ch = width
-        for _ in range(doublings(image_size) - 1):
+        for _ in range(count_doublings(image_size) - 1):
             layers.append(down_block(ch, ch * 2))
             ch *= 2
         layers.append(nn.Conv2d(ch, z_dim, 4, stride=1, padding=0))  # 4 x 4 -> 1 x 1

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_course.dcgan import _doublings, dcgan_init, down_block, up_block
+from gan_course.dcgan import count_doublings, dcgan_init, down_block, up_block
 
 
 def check_labels(labels: torch.Tensor, n_classes: int) -> None:
@@ -55,7 +55,7 @@ class ConditionalGenerator(nn.Module):
         super().__init__()
         self.z_dim, self.n_classes = z_dim, n_classes
         self.image_size, self.channels = image_size, channels
-        doublings = _doublings(image_size)
+        doublings = count_doublings(image_size)
         ch = width * 2 ** (doublings - 1)
         self.embed = nn.Embedding(n_classes, n_classes)
         layers: list[nn.Module] = [  # project [z, e(y)] to a 4 x 4 map
@@ -90,7 +90,7 @@ def _features(image_size: int, channels: int, width: int) -> tuple[nn.Sequential
     """phi: DCGAN down-blocks (N, channels, S, S) -> (N, ch, 4, 4); returns (phi, ch)."""
     layers: list[nn.Module] = [down_block(channels, width, batch_norm=False)]
     ch = width
-    for _ in range(_doublings(image_size) - 1):
+    for _ in range(count_doublings(image_size) - 1):
         layers.append(down_block(ch, ch * 2))
         ch *= 2
     return nn.Sequential(*layers), ch

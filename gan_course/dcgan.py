@@ -68,7 +68,7 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def doublings(image_size: int) -> int:
+def count_doublings(image_size: int) -> int:
     """How many times 4 x 4 doubles to reach ``image_size`` (a power of two, at least 8)."""
     steps = math.log2(image_size / 4) if image_size > 0 else -1
     if image_size < 8 or steps != int(steps):
@@ -83,7 +83,7 @@ class DCGANGenerator(nn.Module):
                  width: int = 64, block: Block = up_block):
         super().__init__()
         self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
-        doublings = doublings(image_size)
+        doublings = count_doublings(image_size)
         ch = width * 2 ** (doublings - 1)
         layers: list[nn.Module] = [  # project z to a 4 x 4 map
             nn.ConvTranspose2d(z_dim, ch, 4, stride=1, padding=0, bias=False),
@@ -115,7 +115,7 @@ class DCGANDiscriminator(nn.Module):
                  block: Block = down_block):
         super().__init__()
         self.image_size, self.channels = image_size, channels
-        doublings = doublings(image_size)
+        doublings = count_doublings(image_size)
         layers: list[nn.Module] = [block(channels, width, batch_norm=False)]
         ch = width
         for _ in range(doublings - 1):
