@@ -30,6 +30,15 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("peak_rss_mb", "<=", 1536),
         ("cond_acc", ">=", 0.95),
     ],
+    "04": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        ("label_keep_ab", ">=", 0.9),
+        ("label_keep_ba", ">=", 0.9),
+        ("gt_err_ab", "<=", 0.2),
+        ("gt_err_ba", "<=", 0.2),
+        ("cycle_err", "<=", 0.15),
+    ],
     "05": [
         ("wall_s", "<=", 180),
         ("peak_rss_mb", "<=", 1536),

@@ -1,0 +1,296 @@
+"""CycleGAN: translate between two image domains from unpaired examples.
+
+Two generators, G_AB: A -> B and G_BA: B -> A, and two patch discriminators, D_A (is this
+a real A?) and D_B (is this a real B?). The generators minimise
+
+    L = L_adv + lambda_cyc * L_cyc + lambda_id * L_id
+
+    L_adv = 1/2 E_a[(D_B(G_AB(a)) - 1)^2] + 1/2 E_b[(D_A(G_BA(b)) - 1)^2]  (least squares)
+    L_cyc = E_a |G_BA(G_AB(a)) - a|  +  E_b |G_AB(G_BA(b)) - b|    (there and back again)
+    L_id  = E_b |G_AB(b) - b|        +  E_a |G_BA(a) - a|          (leave the target alone)
+
+and each discriminator minimises 1/2 E[(D(real) - 1)^2] + 1/2 E[D(fake)^2] over all its
+patch scores, where the fakes come from a **history pool** of earlier generator outputs.
+Adam (2e-4, betas 0.5, 0.999); the learning rates fall linearly to 5 % over the second
+half of training. ``DEFAULT`` is the configuration lesson 04 and the benchmark use.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+from torch import nn
+
+from gan_course.checkpoints import load_pretrained
+from gan_course.classifier import DigitClassifier, accuracy
+from gan_course.cycle_models import PatchDiscriminator, ResnetGenerator, check_images
+from gan_course.domains import PairedTest, read_b
+from gan_course.losses import discriminator_loss_least_squares, generator_loss_least_squares
+from gan_course.training import SnapshotFn, play_rounds
+
+WEIGHTS_NAME = "cyclegan_digits"
+
+
+@dataclass(frozen=True)
+class CycleGANConfig:
+    """Everything that sets a CycleGAN run. lambda_identity is in absolute units (the paper's
+    0.5 x lambda_cycle)."""
+
+    width: int = 16            # generator channels at full resolution
+    n_blocks: int = 2          # ResNet blocks
+    d_width: int = 16          # discriminator channels
+    steps: int = 300
+    batch_size: int = 32
+    lr: float = 2e-4
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 5.0
+    pool_size: int = 50
+    decay_from: float = 0.5
+    seed: int = 0
+
+    def without_cycle(self) -> CycleGANConfig:
+        """The paper's "GAN alone" ablation: lambda_cycle = 0 and, since the identity loss is
+        an add-on to the cycle loss, lambda_identity = 0 too."""
+        return replace(self, lambda_cycle=0.0, lambda_identity=0.0)
+
+
+DEFAULT = CycleGANConfig()
+
+
+class CycleGAN(nn.Module):
+    """The four networks of a CycleGAN for images (N, channels, S, S)."""
+
+    def __init__(self, channels: int = 1, image_size: int = 16, width: int = 16,
+                 n_blocks: int = 2, d_width: int = 16):
+        super().__init__()
+        self.G_AB = ResnetGenerator(channels, channels, image_size, width, n_blocks)
+        self.G_BA = ResnetGenerator(channels, channels, image_size, width, n_blocks)
+        self.D_A = PatchDiscriminator(channels, image_size, d_width)
+        self.D_B = PatchDiscriminator(channels, image_size, d_width)
+
+    @classmethod
+    def from_config(cls, config: CycleGANConfig, channels: int = 1,
+                    image_size: int = 16) -> CycleGAN:
+        """The four networks sized by ``config`` (width, n_blocks, d_width)."""
+        return cls(channels, image_size, config.width, config.n_blocks, config.d_width)
+
+
+class ImagePool:
+    """A history of generated images (Shrivastava et al., 2017), so that the discriminator
+    sees fakes from many earlier generators, not only the latest one.
+
+    ``query(images)`` returns a batch of the same shape: while the pool has room, each image
+    is stored and returned as is; once it is full, each image is, with probability 1/2,
+    swapped for a random stored one (which it replaces in the pool), otherwise returned as
+    is. pool_size 0 turns the pool off. Images are stored detached.
+    """
+
+    def __init__(self, pool_size: int = 50, seed: int = 0):
+        if pool_size < 0:
+            raise ValueError(f"pool_size must be 0 or more, got {pool_size}")
+        self.pool_size = pool_size
+        self.images: list[torch.Tensor] = []
+        self.rng = random.Random(seed)
+
+    def query(self, images: torch.Tensor) -> torch.Tensor:
+        images = images.detach()
+        if self.pool_size == 0:
+            return images
+        out = []
+        for image in images:
+            if len(self.images) < self.pool_size:
+                self.images.append(image)
+                out.append(image)
+            elif self.rng.random() < 0.5:
+                k = self.rng.randrange(self.pool_size)
+                out.append(self.images[k])
+                self.images[k] = image
+            else:
+                out.append(image)
+        return torch.stack(out)
+
+
+def cycle_loss(real_a: torch.Tensor, reconstructed_a: torch.Tensor,
+               real_b: torch.Tensor, reconstructed_b: torch.Tensor) -> torch.Tensor:
+    """L_cyc = mean |G_BA(G_AB(a)) - a| + mean |G_AB(G_BA(b)) - b|  (L1, both directions).
+
+    reconstructed_a = G_BA(G_AB(real_a)); shapes (N, C, H, W) each -> scalar."""
+    return (reconstructed_a - real_a).abs().mean() + (reconstructed_b - real_b).abs().mean()
+
+
+def identity_loss(G_AB: nn.Module, G_BA: nn.Module, real_a: torch.Tensor,
+                  real_b: torch.Tensor) -> torch.Tensor:
+    """L_id = mean |G_AB(b) - b| + mean |G_BA(a) - a|: a generator handed an image that is
+    already in its target domain should leave it alone. Shapes (N, C, H, W) -> scalar."""
+    return (G_AB(real_b) - real_b).abs().mean() + (G_BA(real_a) - real_a).abs().mean()
+
+
+def adversarial_loss_g(D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+    """1/2 E[(D(fake) - 1)^2] over every patch score: the generator wants all patches real."""
+    return generator_loss_least_squares(D(fake).flatten())
+
+
+def adversarial_loss_d(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """1/2 E[(D(real) - 1)^2] + 1/2 E[D(fake)^2] over every patch score (fake detached)."""
+    return discriminator_loss_least_squares(D(real).flatten(), D(fake.detach()).flatten())
+
+
+def cyclegan_train_step(
+    model: CycleGAN,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real_a: torch.Tensor,
+    real_b: torch.Tensor,
+    pool_a: ImagePool,
+    pool_b: ImagePool,
+    lambda_cycle: float = 10.0,
+    lambda_identity: float = 5.0,
+) -> dict[str, float]:
+    """One CycleGAN step: both generators together, then both discriminators.
+
+    G step: minimise L_adv + lambda_cycle * L_cyc + lambda_identity * L_id (module docstring);
+            the identity term is skipped (no forward pass) when lambda_identity is 0.
+    D step: minimise adversarial_loss_d(D_A, a, pool_a.query(G_BA(b)))
+                   + adversarial_loss_d(D_B, b, pool_b.query(G_AB(a))).
+    Returns the losses as floats: {"g", "adv", "cycle", "identity", "d"}.
+    """
+    fake_b, fake_a = model.G_AB(real_a), model.G_BA(real_b)
+    adv = adversarial_loss_g(model.D_B, fake_b) + adversarial_loss_g(model.D_A, fake_a)
+    cyc = cycle_loss(real_a, model.G_BA(fake_b), real_b, model.G_AB(fake_a))
+    idt = (identity_loss(model.G_AB, model.G_BA, real_a, real_b) if lambda_identity
+           else torch.zeros((), device=real_a.device))
+    g_loss = adv + lambda_cycle * cyc + lambda_identity * idt
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+
+    d_loss = (adversarial_loss_d(model.D_A, real_a, pool_a.query(fake_a))
+              + adversarial_loss_d(model.D_B, real_b, pool_b.query(fake_b)))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    return {"g": g_loss.item(), "adv": adv.item(), "cycle": cyc.item(),
+            "identity": idt.item(), "d": d_loss.item()}
+
+
+@dataclass
+class CycleHistory:
+    """One entry per step for every loss; snapshots when asked for."""
+
+    losses: dict[str, list[float]] = field(default_factory=dict)
+    snapshot_steps: list[int] = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+
+
+StepFn = Callable[..., dict[str, float]]
+
+
+def train_cyclegan(
+    model: CycleGAN,
+    a_images: torch.Tensor,
+    b_images: torch.Tensor,
+    config: CycleGANConfig = DEFAULT,
+    step_fn: StepFn = cyclegan_train_step,
+    snapshot_every: int = 0,
+    snapshot: SnapshotFn | None = None,
+    progress: bool = True,
+) -> CycleHistory:
+    """Train ``model`` on unpaired ``a_images`` (N_a, C, S, S) and ``b_images`` (N_b, C, S, S).
+
+    Each step draws batch_size images of A and, independently, of B (with replacement, a
+    CPU generator seeded by config.seed), moves them to the model's device and calls
+    step_fn(model, opt_g, opt_d, a, b, pool_a, pool_b, lambda_cycle, lambda_identity).
+    opt_g holds both generators, opt_d both discriminators. snapshot(generators,
+    discriminators, step) is called every ``snapshot_every`` steps and at the end.
+    """
+    channels, size = model.G_AB.channels, model.G_AB.image_size
+    check_images(a_images, channels, size, "a_images")
+    check_images(b_images, channels, size, "b_images")
+    device = next(model.parameters()).device
+    data_a, data_b = a_images.detach().cpu(), b_images.detach().cpu()
+    pool_a, pool_b = ImagePool(config.pool_size, config.seed), ImagePool(config.pool_size,
+                                                                         config.seed + 1)
+    history = CycleHistory()
+
+    def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
+                   opt_d: torch.optim.Optimizer) -> tuple[float, float]:
+        a = data_a[torch.randint(len(data_a), (config.batch_size,), generator=rng)]
+        b = data_b[torch.randint(len(data_b), (config.batch_size,), generator=rng)]
+        values = step_fn(model, opt_g, opt_d, a.to(device), b.to(device), pool_a, pool_b,
+                         config.lambda_cycle, config.lambda_identity)
+        for name, value in values.items():
+            history.losses.setdefault(name, []).append(value)
+        return values["d"], values["g"]
+
+    generators = nn.ModuleList([model.G_AB, model.G_BA])
+    discriminators = nn.ModuleList([model.D_A, model.D_B])
+    inner = play_rounds(generators, discriminators, play_round, config.steps, config.lr,
+                        config.decay_from, snapshot_every, snapshot, config.seed, progress)
+    history.snapshot_steps, history.snapshots = inner.snapshot_steps, inner.snapshots
+    return history
+
+
+@torch.no_grad()
+def translate(G: nn.Module, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """G(images) in batches, on G's device, returned on the CPU. Runs in G's current mode."""
+    device = next(G.parameters()).device
+    return torch.cat([G(images[i:i + batch_size].to(device)).cpu()
+                      for i in range(0, len(images), batch_size)])
+
+
+def pretrained_cyclegan(map_location: str | torch.device | None = None) -> CycleGAN:
+    """The shipped CycleGAN for the digit domains (``python tools/train_weights.py
+    cyclegan-digits`` made it), sha256-checked, on ``map_location`` (default: the CPU), in
+    eval mode. Only the generators are shipped; the discriminators are fresh."""
+    checkpoint = load_pretrained(WEIGHTS_NAME, map_location=map_location or "cpu")
+    meta = checkpoint["meta"]
+    model = CycleGAN(meta["channels"], meta["image_size"], meta["width"], meta["n_blocks"],
+                     meta["d_width"])
+    model.G_AB.load_state_dict(checkpoint["state_dict"]["G_AB"])
+    model.G_BA.load_state_dict(checkpoint["state_dict"]["G_BA"])
+    return model.to(map_location or "cpu").eval()
+
+
+def config_dict(config: CycleGANConfig) -> dict:
+    """The configuration as plain values (for checkpoints' meta)."""
+    return asdict(config)
+
+
+@dataclass(frozen=True)
+class TranslationReport:
+    """How well a CycleGAN translates held-out digits, graded against the hidden truth.
+
+    label_keep_ab: share of a whose translation G_AB(a), read back with ``read_b``, the
+        classifier labels as a's digit.  label_keep_ba: the same for G_BA(b) (read directly).
+    gt_err_ab = mean |G_AB(a) - T(a)|;  gt_err_ba = mean |G_BA(T(a)) - a|  (pixels in [-1, 1]).
+    cycle_err = (mean |G_BA(G_AB(a)) - a| + mean |G_AB(G_BA(b)) - b|) / 2.
+    """
+
+    label_keep_ab: float
+    label_keep_ba: float
+    gt_err_ab: float
+    gt_err_ba: float
+    cycle_err: float
+
+    def rounded(self, digits: int = 4) -> dict[str, float]:
+        return {name: round(value, digits) for name, value in asdict(self).items()}
+
+
+@torch.no_grad()
+def grade_translation(model: CycleGAN, test: PairedTest, classifier: DigitClassifier
+                      ) -> TranslationReport:
+    """Grade both generators on held-out pairs (a, T(a)) in eval mode; see TranslationReport."""
+    model.eval()
+    a, b = test.a, test.b
+    fake_b, fake_a = translate(model.G_AB, a), translate(model.G_BA, b)
+    back_a, back_b = translate(model.G_BA, fake_b), translate(model.G_AB, fake_a)
+    return TranslationReport(
+        label_keep_ab=accuracy(classifier, read_b(fake_b.clamp(-1, 1)), test.labels),
+        label_keep_ba=accuracy(classifier, fake_a, test.labels),
+        gt_err_ab=(fake_b - b).abs().mean().item(),
+        gt_err_ba=(fake_a - a).abs().mean().item(),
+        cycle_err=((back_a - a).abs().mean() + (back_b - b).abs().mean()).item() / 2,
+    )

@@ -1,0 +1,162 @@
+import pytest
+import torch
+from torch import nn
+
+from gan_course import cyclegan
+from gan_course.classifier import accuracy, load_classifier
+from gan_course.cycle_models import PatchDiscriminator, ResnetBlock, ResnetGenerator
+from gan_course.cyclegan import (
+    DEFAULT,
+    CycleGAN,
+    CycleGANConfig,
+    ImagePool,
+    cycle_loss,
+    cyclegan_train_step,
+    grade_translation,
+    identity_loss,
+    train_cyclegan,
+)
+from gan_course.domains import dilate, erode, make_paired_test
+
+TINY = CycleGANConfig(width=4, n_blocks=1, d_width=4, steps=3, batch_size=4)
+
+
+def images(n: int, seed: int = 0) -> torch.Tensor:
+    return torch.rand(n, 1, 16, 16, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+
+
+def test_shapes_and_ranges():
+    G, D = ResnetGenerator(width=8, n_blocks=2), PatchDiscriminator(width=8)
+    out = G(images(3))
+    assert out.shape == (3, 1, 16, 16) and out.abs().max() <= 1
+    assert D(images(3)).shape == (3, 1, 8, 8)
+    assert ResnetGenerator(channels=1, out_channels=3, width=4)(images(2)).shape == (2, 3, 16, 16)
+
+
+def test_wrong_domain_shape_or_channels_is_refused():
+    G, D = ResnetGenerator(width=4, n_blocks=1), PatchDiscriminator(width=4)
+    with pytest.raises(ValueError, match="3 channels where 1"):
+        G(torch.zeros(2, 3, 16, 16))
+    with pytest.raises(ValueError, match=r"\(N, 1, 16, 16\)"):
+        D(torch.zeros(2, 1, 28, 28))
+    with pytest.raises(TypeError, match="floating point"):
+        G(torch.zeros(2, 1, 16, 16, dtype=torch.int64))
+    with pytest.raises(ValueError, match="even"):
+        ResnetGenerator(image_size=15)
+
+
+def test_resnet_block_is_identity_when_its_last_scale_is_zero():
+    block = ResnetBlock(4)
+    nn.init.zeros_(block.body[-1].weight)
+    x = torch.randn(2, 4, 8, 8)
+    assert torch.equal(block(x), x)
+
+
+def test_cycle_and_identity_losses_by_hand():
+    a, b = torch.zeros(2, 1, 16, 16), torch.ones(2, 1, 16, 16)
+    # reconstructions off by 0.5 everywhere in A and by 0.25 in B
+    assert cycle_loss(a, a + 0.5, b, b - 0.25).item() == pytest.approx(0.75)
+    assert cycle_loss(a, a, b, b).item() == 0.0
+    same = nn.Identity()
+    assert identity_loss(same, same, a, b).item() == 0.0
+
+    class Zero(nn.Module):
+        def forward(self, x):
+            return torch.zeros_like(x)
+
+    # |0 - b| = 1 and |0 - a| = 0
+    assert identity_loss(Zero(), Zero(), a, b).item() == pytest.approx(1.0)
+
+
+def test_image_pool():
+    off = ImagePool(0)
+    x = torch.randn(3, 1, 2, 2, requires_grad=True)
+    assert torch.equal(off.query(x), x) and not off.query(x).requires_grad
+    pool = ImagePool(4, seed=0)
+    first = torch.arange(4.0).reshape(4, 1, 1, 1)
+    assert torch.equal(pool.query(first), first)          # room left: returned as they are
+    later = torch.full((200, 1, 1, 1), 9.0)
+    out = pool.query(later)
+    assert out.shape == later.shape and len(pool.images) == 4
+    from_history = (out != 9.0).sum().item()
+    assert 0 < from_history <= 4                          # only the 4 old images can come back
+    assert set(out[out != 9.0].tolist()) <= {0.0, 1.0, 2.0, 3.0}
+    with pytest.raises(ValueError):
+        ImagePool(-1)
+
+
+def test_train_step_lowers_the_cycle_loss():
+    torch.manual_seed(0)
+    model = CycleGAN.from_config(TINY)
+    opt_g = torch.optim.Adam(list(model.G_AB.parameters()) + list(model.G_BA.parameters()), 2e-3)
+    opt_d = torch.optim.Adam(list(model.D_A.parameters()) + list(model.D_B.parameters()), 2e-3)
+    a, b = images(8, 1), dilate(images(8, 2))
+    pools = ImagePool(0), ImagePool(0)
+    d_before = [p.clone() for p in model.D_A.parameters()]
+    values = [cyclegan_train_step(model, opt_g, opt_d, a, b, *pools, 10.0, 5.0)
+              for _ in range(15)]
+    assert set(values[0]) == {"g", "adv", "cycle", "identity", "d"}
+    assert values[-1]["cycle"] < values[0]["cycle"]
+    assert values[0]["g"] == pytest.approx(values[0]["adv"] + 10 * values[0]["cycle"]
+                                           + 5 * values[0]["identity"], rel=1e-5)
+    assert any(not torch.equal(p, q) for p, q in zip(d_before, model.D_A.parameters()))
+    no_identity = cyclegan_train_step(model, opt_g, opt_d, a, b, *pools, 10.0, 0.0)
+    assert no_identity["identity"] == 0.0
+
+
+def test_training_is_seeded():
+    a, b = images(16, 3), dilate(images(16, 4))
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = CycleGAN.from_config(TINY)
+        runs.append(train_cyclegan(model, a, b, TINY, progress=False).losses)
+    assert runs[0] == runs[1] and len(runs[0]["cycle"]) == TINY.steps
+    with pytest.raises(ValueError, match="3 channels"):
+        train_cyclegan(CycleGAN.from_config(TINY), torch.zeros(4, 3, 16, 16), b, TINY)
+
+
+def test_default_config_and_ablation():
+    assert DEFAULT.lambda_cycle == 10.0 and DEFAULT.lambda_identity == 0.5 * DEFAULT.lambda_cycle
+    ablation = DEFAULT.without_cycle()
+    assert ablation.lambda_cycle == 0.0 and ablation.lambda_identity == 0.0
+    assert ablation.steps == DEFAULT.steps and ablation.seed == DEFAULT.seed
+
+
+class KnownTranslator(nn.Module):
+    """G_AB = the hidden transform (dilation), G_BA = erosion: grading has closed forms."""
+
+    class Lambda(nn.Module):
+        def __init__(self, fn):
+            super().__init__()
+            self.fn = fn
+            self.dummy = nn.Parameter(torch.zeros(()))
+
+        def forward(self, x):
+            return self.fn(x)
+
+    def __init__(self):
+        super().__init__()
+        self.G_AB, self.G_BA = self.Lambda(dilate), self.Lambda(erode)
+
+
+def test_grading_against_the_hidden_truth():
+    test, classifier = make_paired_test(), load_classifier()
+    report = grade_translation(KnownTranslator(), test, classifier)
+    closing = erode(dilate(test.a))
+    assert report.gt_err_ab == 0.0
+    assert report.gt_err_ba == pytest.approx((closing - test.a).abs().mean().item(), rel=1e-5)
+    assert report.label_keep_ab == pytest.approx(accuracy(classifier, closing, test.labels))
+    assert report.label_keep_ba == report.label_keep_ab      # G_BA(T(a)) is the closing too
+    assert report.label_keep_ab > 0.95
+    assert set(report.rounded()) == {"label_keep_ab", "label_keep_ba", "gt_err_ab",
+                                     "gt_err_ba", "cycle_err"}
+
+
+def test_pretrained_cyclegan_translates():
+    model = cyclegan.pretrained_cyclegan()
+    assert not model.G_AB.training
+    test = make_paired_test()
+    report = grade_translation(model, test, load_classifier())
+    assert report.label_keep_ab > 0.9 and report.label_keep_ba > 0.9
+    assert report.gt_err_ab < 0.2
