@@ -10,6 +10,11 @@ itself reported through ``gan_course.report.report_metrics``. Writes
 
 ``--only playground`` measures just the 2-D playground widget's frame rate.
 
+Lesson 05 runs one seed per method live; after its notebook, the runner also runs
+``benchmarks.mode_collapse`` over three seeds (two runs side by side, one thread each) and
+adds its headline figures (``best_*`` for the best cure, ``<method>_<dataset>_*_mean`` for
+every method) to lesson 05's metrics, where its targets check them.
+
 and exits with status 1 if a notebook failed or a target was missed.
 """
 
@@ -23,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks import mode_collapse
 from benchmarks.playground import measure_fps
 from benchmarks.targets import check_targets
 
@@ -49,6 +55,14 @@ def run_lesson(notebook: Path, keep_dir: Path | None = None) -> dict:
     return result
 
 
+def multi_seed_mode_collapse(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
+    """Every cure on the ring and the grid over ``seeds``; the flat headline figures."""
+    print(f"running benchmarks.mode_collapse over seeds {list(seeds)} ...", flush=True)
+    rows = mode_collapse.run_all(list(mode_collapse.METHODS), ["ring", "grid"], list(seeds),
+                                 workers=2)
+    return {"seeds": len(seeds), **mode_collapse.headline_figures(mode_collapse.summarise(rows))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NN",
@@ -73,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     for notebook in notebooks:
         print(f"running {notebook.name} ...", flush=True)
         result = run_lesson(notebook, args.keep)
+        if notebook.name[:2] == "05" and "error" not in result:
+            result["metrics"].update(multi_seed_mode_collapse())
         result["targets"] = check_targets(notebook.name[:2], result)
         ok = ok and "error" not in result and all(t["met"] for t in result["targets"])
         results[notebook.name[:2]] = result

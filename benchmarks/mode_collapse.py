@@ -3,7 +3,12 @@
 Each run trains one method on one mixture with the method's default settings, then counts
 modes on 2,500 generated samples (the VEEGAN / PacGAN protocol, ``metrics.mode_stats``).
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m benchmarks.mode_collapse [--seeds 0 1 2]
+    python -m benchmarks.mode_collapse [--seeds 0 1 2] [--workers 2] [--json PATH]
+
+Every run uses one CPU thread, so runs are reproducible and ``--workers`` processes can run
+side by side. ``--json gan_course/data/mode_collapse_seeds.json`` refreshes the table that
+lesson 05 shows. The *best cure* is the method other than "vanilla" with the highest score,
+the mean over the two datasets of (modes captured / modes) x (high-quality % / 100).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ import argparse
 import json
 import math
 import statistics
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import torch
 
-from gan_course.cures import METHODS, build
+from gan_course.cures import METHOD_SETTINGS, METHODS, TRAIN_SETTINGS, build
 from gan_course.data2d import get_dataset
 from gan_course.metrics import mode_stats
 from gan_course.training import train
@@ -30,6 +38,7 @@ def run(method: str, dataset: str, seed: int, **overrides: object) -> dict:
 
     overrides replace the method's training settings (steps, lr, ...), for tuning.
     """
+    torch.set_num_threads(1)
     setup = build(method, dataset, seed)
     kwargs = {**setup.train_kwargs, **overrides}
     start = time.perf_counter()
@@ -71,22 +80,77 @@ def _mean_std(values: list[float | None]) -> list[float | None]:
     return [round(statistics.mean(values), 3), round(spread, 3)]
 
 
+def _run_job(job: tuple[str, str, int, dict]) -> dict:
+    method, dataset, seed, overrides = job
+    return run(method, dataset, seed, **overrides)
+
+
+def run_all(methods: list[str], datasets: list[str], seeds: list[int], workers: int = 1,
+            overrides: dict | None = None) -> list[dict]:
+    """Every (method, dataset, seed), ``workers`` runs at a time; rows in job order."""
+    jobs = [(m, d, s, overrides or {}) for m in methods for d in datasets for s in seeds]
+    if workers <= 1:
+        return [_print(_run_job(job)) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [_print(row) for row in pool.map(_run_job, jobs)]
+
+
+def _print(row: dict) -> dict:
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def best_cure(summary: dict) -> str | None:
+    """The non-vanilla method with the highest mean over datasets of (modes/K) * (hq/100);
+    None if only vanilla was run."""
+    scores: dict[str, list[float]] = {}
+    for key, figures in summary.items():
+        method, dataset = key.split("/")
+        n_modes = 8 if dataset == "ring" else 25
+        scores.setdefault(method, []).append(figures["modes"][0] / n_modes
+                                             * figures["hq_pct"][0] / 100)
+    cures = {m: statistics.mean(v) for m, v in scores.items() if m != "vanilla"}
+    return max(cures, key=cures.get) if cures else None
+
+
+def headline_figures(summary: dict) -> dict:
+    """Flat figures for the benchmark JSON: best_* for the best cure, then every method's."""
+    best = best_cure(summary)
+    figures: dict[str, float | str] = {"best_cure": best}
+    for key, values in summary.items():
+        method, dataset = key.split("/")
+        for name in ("modes", "hq_pct", "kl"):
+            prefix = method.replace("-", "_")
+            figures[f"{prefix}_{dataset}_{name}_mean"] = values[name][0]
+            if method == best:
+                figures[f"best_{dataset}_{name}"] = values[name][0]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--datasets", nargs="+", default=["ring", "grid"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=None, help="override every run's steps")
+    parser.add_argument("--workers", type=int, default=1, help="runs side by side (1 thread each)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
-    torch.set_num_threads(1)
     overrides = {} if args.steps is None else {"steps": args.steps}
-    rows = []
-    for method in args.methods:
-        for dataset in args.datasets:
-            for seed in args.seeds:
-                rows.append(run(method, dataset, seed, **overrides))
-                print(json.dumps(rows[-1]), flush=True)
-    print(json.dumps({"runs": rows, "mean_std": summarise(rows)}, indent=1))
+    rows = run_all(args.methods, args.datasets, args.seeds, args.workers, overrides)
+    summary = summarise(rows)
+    report = {
+        "command": "python -m benchmarks.mode_collapse " + " ".join(sys.argv[1:]),
+        "seeds": len(args.seeds),
+        "settings": {"train": TRAIN_SETTINGS, "method": METHOD_SETTINGS},
+        "runs": rows,
+        "mean_std": summary,
+        "headline": headline_figures(summary),
+    }
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.json is not None:
+        args.json.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

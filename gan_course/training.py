@@ -91,6 +91,7 @@ def train(
     snapshot: SnapshotFn | None = None,
     seed: int = 0,
     progress: bool = True,
+    betas: tuple[float, float] = (0.5, 0.999),
 ) -> History:
     """Train G against D with Adam (betas 0.5, 0.999, as in DCGAN) and return the History.
 
@@ -99,6 +100,7 @@ def train(
     step_fn: the function that plays one round (the learner can pass their own).
     decay_from: fraction of the run after which both learning rates fall linearly to 5 %.
     snapshot(G, D, step) is called every ``snapshot_every`` steps (and at the end).
+    betas: Adam's (beta1, beta2); WGAN-GP, for one, is usually trained with (0.5, 0.9).
     """
     g_loss_fn = get_generator_loss(g_loss) if isinstance(g_loss, str) else g_loss
     device = next(G.parameters()).device
@@ -110,7 +112,7 @@ def train(
         return step_fn(G, D, opt_g, opt_d, real, z, g_loss_fn)
 
     return play_rounds(G, D, play_round, steps, lr, decay_from, snapshot_every, snapshot,
-                       seed, progress)
+                       seed, progress, betas)
 
 
 def play_rounds(
@@ -124,21 +126,23 @@ def play_rounds(
     snapshot: SnapshotFn | None,
     seed: int,
     progress: bool,
+    betas: tuple[float, float] = (0.5, 0.999),
 ) -> History:
     """The loop every training function shares: ``steps`` rounds with a progress bar.
 
-    Makes Adam (betas 0.5, 0.999) for G and D with the linear learning-rate decay, then each
-    step calls play_round(rng, opt_g, opt_d) -> (d_loss, g_loss), with ``rng`` a CPU
-    generator seeded by ``seed`` for drawing batches; records the losses, steps the
-    schedulers and calls snapshot(G, D, step) every ``snapshot_every`` steps and at the end.
+    Makes Adam (``betas``, by default 0.5 and 0.999) for G and D with the linear
+    learning-rate decay, then each step calls play_round(rng, opt_g, opt_d) -> (d_loss,
+    g_loss), with ``rng`` a CPU generator seeded by ``seed`` for drawing batches; records the
+    losses, steps the schedulers and calls snapshot(G, D, step) every ``snapshot_every``
+    steps and at the end.
     """
     if not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     if lr <= 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     rng = torch.Generator().manual_seed(seed)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
     factor = _linear_decay(steps, decay_from)
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_g, opt_d)]
 

@@ -136,3 +136,22 @@ def test_registry_rejects_unknown_names_and_lists_valid_ones():
         build("no-such-cure", "ring")
     with pytest.raises(ValueError, match="ring, grid"):
         build("vanilla", "moons")
+
+
+def test_method_settings_change_only_their_method():
+    assert build("wgan-gp", "ring").train_kwargs["betas"] == (0.5, 0.9)
+    vanilla = build("vanilla", "grid").train_kwargs
+    assert "betas" not in vanilla
+    assert vanilla["steps"] == build("minibatch-std", "grid").train_kwargs["steps"]
+
+
+def test_spectral_norm_lipschitz_bound_scales_the_logit():
+    x = torch.randn(6, 2)
+    torch.manual_seed(0)
+    D1 = spectral_norm_discriminator(in_dim=2, hidden=16, depth=2).eval()
+    torch.manual_seed(0)
+    D10 = spectral_norm_discriminator(in_dim=2, hidden=16, depth=2, lipschitz=10.0).eval()
+    assert torch.allclose(D10(x), 10 * D1(x), atol=1e-6)
+    # the logit of the bound-1 network moves no more than the input does
+    y = x + 0.01 * torch.randn(6, 2)
+    assert ((D1(x) - D1(y)).abs() <= (x - y).norm(dim=1) + 1e-6).all()

@@ -87,3 +87,16 @@ def test_bad_training_arguments(kwargs, message):
     G, D = small_pair()
     with pytest.raises(ValueError, match=message):
         training.train(G, D, get_dataset("ring").sample, progress=False, **kwargs)
+
+
+def test_play_rounds_gives_adam_the_requested_betas():
+    G, D = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+    seen = []
+
+    def play_round(rng, opt_g, opt_d):
+        seen.append((opt_g.param_groups[0]["betas"], opt_d.param_groups[0]["betas"]))
+        return 0.0, 0.0
+
+    training.play_rounds(G, D, play_round, steps=1, lr=1e-3, decay_from=1.0, snapshot_every=0,
+                         snapshot=None, seed=0, progress=False, betas=(0.5, 0.9))
+    assert seen == [((0.5, 0.9), (0.5, 0.9))]
