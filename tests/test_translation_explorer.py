@@ -18,24 +18,6 @@ from gan_course.images import images_to_png
 from gan_course.widgets.translation_explorer import TranslationExplorer, translation_explorer
 
 
-class Fn(nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-        self.dummy = nn.Parameter(torch.zeros(()))
-
-    def forward(self, x):
-        return self.fn(x)
-
-
-class Known(nn.Module):
-    """G_AB = dilation (the hidden truth), G_BA = erosion."""
-
-    def __init__(self):
-        super().__init__()
-        self.G_AB, self.G_BA = Fn(dilate), Fn(erode)
-
-
 @pytest.fixture(scope="module")
 def test_pairs() -> PairedTest:
     full = make_paired_test()
@@ -46,8 +28,8 @@ def picture(widget) -> bytes:
     return bytes(widget.strip.value)
 
 
-def test_strip_is_input_translation_reconstruction_truth(test_pairs):
-    explorer = translation_explorer(Known(), test_pairs, scale=2)
+def test_strip_is_input_translation_reconstruction_truth(test_pairs, known_translator):
+    explorer = translation_explorer(known_translator, test_pairs, scale=2)
     a = test_pairs.a[:1]
     expected = torch.cat([a, dilate(a), erode(dilate(a)), test_pairs.b[:1]])
     assert torch.equal(explorer.last, expected)
@@ -56,8 +38,8 @@ def test_strip_is_input_translation_reconstruction_truth(test_pairs):
     assert "|G(x) - truth| = 0.000" in explorer.status.value  # dilation is the truth
 
 
-def test_domain_and_index_controls(test_pairs):
-    explorer = translation_explorer(Known(), test_pairs, scale=1)
+def test_domain_and_index_controls(test_pairs, known_translator):
+    explorer = translation_explorer(known_translator, test_pairs, scale=1)
     first = picture(explorer)
     explorer.index.value = 3
     assert torch.equal(explorer.last[0:1], test_pairs.a[3:4])
@@ -71,8 +53,8 @@ def test_domain_and_index_controls(test_pairs):
     assert explorer.index.max == 5
 
 
-def test_own_input_is_checked(test_pairs):
-    explorer = translation_explorer(Known(), test_pairs, scale=1)
+def test_own_input_is_checked(test_pairs, known_translator):
+    explorer = translation_explorer(known_translator, test_pairs, scale=1)
     explorer.show_input(test_pairs.a[2])          # (1, 16, 16) is accepted
     assert torch.equal(explorer.last[1:2], dilate(test_pairs.a[2:3]))
     assert len(explorer.last) == 3                # no truth given
@@ -84,12 +66,12 @@ def test_own_input_is_checked(test_pairs):
         explorer.show_input(test_pairs.a[:2])
 
 
-def test_bad_model_or_data():
+def test_bad_model_or_data(known_translator):
     with pytest.raises(TypeError, match="G_AB"):
         TranslationExplorer(nn.Linear(2, 2), make_paired_test())
     with pytest.raises(ValueError, match="3 channels"):
-        TranslationExplorer(Known(), PairedTest(torch.zeros(2, 3, 16, 16),
-                                                torch.zeros(2, 3, 16, 16), torch.zeros(2)))
+        bad = PairedTest(torch.zeros(2, 3, 16, 16), torch.zeros(2, 3, 16, 16), torch.zeros(2))
+        TranslationExplorer(known_translator, bad)
 
 
 def test_with_a_real_cyclegan(test_pairs):
