@@ -106,7 +106,7 @@ def best_cure(summary: dict) -> str | None:
     scores: dict[str, list[float]] = {}
     for key, figures in summary.items():
         method, dataset = key.split("/")
-        n_modes = 8 if dataset == "ring" else 25
+        n_modes = len(get_dataset(dataset).centres)
         scores.setdefault(method, []).append(figures["modes"][0] / n_modes
                                              * figures["hq_pct"][0] / 100)
     cures = {m: statistics.mean(v) for m, v in scores.items() if m != "vanilla"}
