@@ -29,6 +29,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gan_course.dcgan import DCGANDiscriminator, count_doublings, dcgan_init, down_block
+from gan_course.training import PROGRESS_EVERY_S
 
 LossFn = Callable[..., torch.Tensor]
 
@@ -165,7 +166,8 @@ def train_encoder(G: nn.Module, D: nn.Module, images: torch.Tensor, steps: int =
     opt = torch.optim.Adam(E.parameters(), lr=lr, betas=(0.5, 0.999))
     losses = []
     with frozen(G, D):
-        for _ in tqdm(range(steps), desc="encoder", disable=not progress):
+        for _ in tqdm(range(steps), desc="encoder", disable=not progress,
+                      mininterval=PROGRESS_EVERY_S):
             batch = images[torch.randint(len(images), (batch_size,), generator=rng)].to(device)
             loss = loss_fn(batch, G, D, E, kappa).mean()
             opt.zero_grad()

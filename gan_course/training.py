@@ -21,6 +21,11 @@ from tqdm.auto import tqdm
 
 from gan_course.losses import discriminator_loss, get_generator_loss
 
+# Seconds between progress-bar redraws. In Jupyter every redraw sends a few widget messages;
+# tqdm's default (0.1 s) over a minute-long loop sends thousands, which a client that reads
+# them only after the cell ends (nbval does) can lose, the cell's closing message with them.
+PROGRESS_EVERY_S = 1.0
+
 StepFn = Callable[..., tuple[float, float]]
 SnapshotFn = Callable[[nn.Module, nn.Module, int], Any]
 RoundFn = Callable[[torch.Generator, torch.optim.Optimizer, torch.optim.Optimizer],
@@ -147,7 +152,7 @@ def play_rounds(
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_g, opt_d)]
 
     history = History()
-    bar = tqdm(range(steps), desc="training", disable=not progress)
+    bar = tqdm(range(steps), desc="training", disable=not progress, mininterval=PROGRESS_EVERY_S)
     for step in bar:
         d_value, g_value = play_round(rng, opt_g, opt_d)
         history.d_loss.append(d_value)
