@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint unit launch notebooks lessons bench clean
+.PHONY: lab test lint unit launch mutants notebooks lessons bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -29,18 +29,23 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS) lessons/
 
-test: lint unit launch notebooks
+test: lint unit launch mutants notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" tests
+	$(BIN)/python -m pytest -m "not slow and not mutation" tests
 
 # The slow tests: binder/requirements.txt installed into a fresh venv runs a lesson, and
 # the playground widget works in JupyterLab in headless Chromium (skipped without one).
 launch: $(STAMP)
 	$(BIN)/python -m pytest -m slow tests
+
+# Every exercise check must report [wrong] for every classic bug applied to its solution
+# (tools/mutants.py), except the reviewed equivalents in tests/equivalent_mutants/.
+mutants: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m mutation tests
 
 # Lessons run as a learner gets them (exercises fall back to the reference);
 # solutions run in strict mode, where any fallback or failed check is an error.

@@ -1,37 +1,40 @@
-"""How lessons hold exercises that keep the notebook running and check themselves.
+"""How lessons hold exercises that keep the notebook running (every lesson, 01 onwards).
 
 In a lesson, an exercise is a function whose body the learner writes::
 
     @exercise(reference=losses.discriminator_loss)
     def discriminator_loss(real_logits, fake_logits):
-        raise NotImplementedError("write the discriminator loss here")
+        # YOUR CODE HERE
+        raise NotImplementedError("exercise not written yet")
 
-While the body still raises ``NotImplementedError``, calling the function runs the course's
-``reference`` instead and says so once, so every later cell still works. As soon as the
-learner's body returns something, *their* code is what the lesson uses.
+While the body is still that stub, calling the function runs the course's ``reference``
+instead and says so once, so every later cell still works. As soon as the learner's body
+does something else, *their* code is what the lesson uses, including its mistakes: an error
+raised inside the learner's own code is never swallowed.
 
-Check cells call ``check_cases`` (known inputs and answers) or ``check_against_reference``
-(the learner's function and the reference on the same fresh inputs). They print one line:
-passed, not yet, or wrong with a hint.
+Check cells (``gan_course.checks``) compare the learner's function with the reference and
+mark the exercise as checked. From then on every call the lesson makes is counted, and
+``exercise_summary()`` at the end of a lesson shows which of the learner's functions drove
+the lesson's experiments. ``compare_prediction`` is the predict-then-verify prompt.
 
 Strict mode (``GAN_COURSE_STRICT=1``, set when the test suite runs the solutions) turns a
-fallback or a failed check into an error, which proves every solution is complete.
+fallback, a failed check or an exercise the lesson never used after its check into an error.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import torch
-
 STRICT_ENV = "GAN_COURSE_STRICT"
+# The message of the stub that tools/make_lessons.py writes into every exercise.
+STUB_MESSAGE = "exercise not written yet"
 
 
 class ExerciseNotDone(AssertionError):
-    """Raised in strict mode when an exercise is missing or gives a wrong answer."""
+    """Raised in strict mode when an exercise is missing, wrong or unused."""
 
 
 def strict_mode() -> bool:
@@ -39,19 +42,50 @@ def strict_mode() -> bool:
     return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
+def is_stub(error: BaseException, learner: Callable[..., Any]) -> bool:
+    """True when ``error`` is the "not written yet" marker raised by ``learner``'s own body.
+
+    A ``NotImplementedError`` raised deeper (by a torch operation the learner called, say)
+    is a real error in the learner's code, not a sign that the body is still empty.
+    """
+    if not isinstance(error, NotImplementedError) or error.args not in ((), (STUB_MESSAGE,)):
+        return False
+    frame = error.__traceback__
+    if frame is None:
+        return False
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame.tb_frame.f_code is getattr(learner, "__code__", None)
+
+
+# Every exercise defined in this Python process, by name (a re-run cell replaces its entry).
+REGISTRY: dict[str, Exercise] = {}
+
+
 class Exercise:
-    """A learner's function that falls back to a reference while it is not written yet."""
+    """A learner's function that falls back to a reference while its body is the stub.
+
+    Attributes: ``status`` of its last check ("not checked", "pass", "not yet", "wrong") and
+    ``calls_after_check``, how often the lesson called it after that check.
+    """
 
     def __init__(self, learner: Callable[..., Any], reference: Callable[..., Any]):
         functools.update_wrapper(self, learner)
         self.learner = learner
         self.reference = reference
         self.warned = False
+        self.status = "not checked"
+        self.calls_after_check = 0
+        REGISTRY[self.__name__] = self
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.status != "not checked":
+            self.calls_after_check += 1
         try:
             return self.learner(*args, **kwargs)
-        except NotImplementedError:
+        except NotImplementedError as error:
+            if not is_stub(error, self.learner):
+                raise
             if strict_mode():
                 raise ExerciseNotDone(f"{self.__name__} is not implemented (strict mode)") from None
             if not self.warned:
@@ -61,6 +95,10 @@ class Exercise:
                 )
                 self.warned = True
             return self.reference(*args, **kwargs)
+
+    def written(self) -> bool:
+        """False while the body is still the stub (tried by the last check)."""
+        return self.status not in ("not checked", "not yet")
 
 
 def exercise(reference: Callable[..., Any]) -> Callable[[Callable[..., Any]], Exercise]:
@@ -72,77 +110,50 @@ def exercise(reference: Callable[..., Any]) -> Callable[[Callable[..., Any]], Ex
     return wrap
 
 
-def check_cases(
-    fn: Exercise, cases: Sequence[tuple[tuple, Any]], hint: str, atol: float = 1e-4
-) -> bool:
-    """Call the learner's function on each ``(args, expected)`` case and compare.
+def exercise_summary(exercises: list[Exercise] | None = None) -> list[dict[str, Any]]:
+    """Print, for each exercise, its check's verdict and how often the lesson then used it.
 
-    Prints one line and returns True when every case matches (to ``atol``).
+    Returns the rows. In strict mode an exercise that was never checked, or that the lesson
+    never called after its check, is an error: every exercise must drive the lesson.
     """
+    chosen = list(REGISTRY.values()) if exercises is None else exercises
+    rows = []
+    print(f"{'exercise':28s} {'check':12s} calls by the lesson after the check")
+    for item in chosen:
+        used = item.calls_after_check
+        source = "your code" if item.written() else "the course's reference (not written yet)"
+        print(f"{item.__name__:28s} {item.status:12s} {used:>6d}   ({source})")
+        rows.append({"name": item.__name__, "status": item.status, "calls": used})
+    unused = [row["name"] for row in rows if row["status"] == "not checked" or row["calls"] == 0]
+    if unused and strict_mode():
+        raise ExerciseNotDone(f"exercises never checked or never used after the check: {unused}")
+    return rows
 
-    def run(function: Callable[..., Any]) -> list[Any]:
-        return [function(*args) for args, _ in cases]
 
-    return _check(fn, run, [expected for _, expected in cases], hint, atol)
+def compare_prediction(
+    name: str, predicted: Any, measured: float, tolerance: float, explanation: str
+) -> bool | None:
+    """Predict-then-verify: set your guess before running the experiment, then compare.
 
-
-def check_against_reference(
-    fn: Exercise, trial: Callable[[Callable[..., Any]], Any], hint: str, atol: float = 1e-4
-) -> bool:
-    """Run ``trial(function)`` with the learner's function and with the reference; compare.
-
-    ``trial`` must build its own fresh inputs each time (for example from a fixed seed), so
-    that both runs see the same thing.
+    ``predicted`` is the learner's number (None while they have not guessed). Prints the
+    measured value, whether the guess was within ``tolerance`` and the ``explanation``.
+    Returns None without a prediction, else whether it was close. Never an error: a wrong
+    prediction is how one learns.
     """
-    return _check(fn, trial, trial(fn.reference), hint, atol)
-
-
-def _check(fn: Exercise, run: Callable, expected: Any, hint: str, atol: float) -> bool:
-    name = fn.__name__
+    if predicted is None:
+        print(f"[predict] {name}: no prediction yet. Set it above and re-run; "
+              f"measured {measured:.4g}.")
+        print(f"          Why: {explanation}")
+        return None
     try:
-        got = run(fn.learner)
-    except NotImplementedError:
-        return _report(name, "not yet", "write the body of the function above, then re-run.")
-    problem = _difference(got, expected, atol)
-    if problem is None:
-        print(f"[pass] {name}: correct.")
-        return True
-    return _report(name, "wrong", f"{problem}. Hint: {hint}")
-
-
-def _report(name: str, status: str, message: str) -> bool:
-    line = f"[{status}] {name}: {message}"
-    if strict_mode():
-        raise ExerciseNotDone(line)
-    print(line)
-    return False
-
-
-def _difference(got: Any, expected: Any, atol: float) -> str | None:
-    """A description of the first mismatch between two nested results, or None if equal."""
-    if isinstance(expected, (tuple, list)):
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected {len(expected)} results, got {got!r}"
-        for index, (g, e) in enumerate(zip(got, expected)):
-            problem = _difference(g, e, atol)
-            if problem is not None:
-                return f"result {index}: {problem}"
+        guess = float(predicted)
+    except (TypeError, ValueError):
+        print(f"[predict] {name}: your prediction {predicted!r} is not a number; "
+              f"measured {measured:.4g}.")
         return None
-    if isinstance(expected, str):
-        return None if got == expected else f"got {got!r}, expected {expected!r}"
-    if isinstance(expected, torch.Tensor) or isinstance(got, torch.Tensor):
-        got_t, exp_t = torch.as_tensor(got).detach().cpu(), torch.as_tensor(expected).detach().cpu()
-        if got_t.shape != exp_t.shape:
-            return f"shape {tuple(got_t.shape)}, expected {tuple(exp_t.shape)}"
-        if not torch.allclose(got_t.double(), exp_t.double(), atol=atol, rtol=1e-4):
-            return f"got {_short(got_t)}, expected {_short(exp_t)}"
-        return None
-    if abs(float(got) - float(expected)) > atol:
-        return f"got {float(got):.4f}, expected {float(expected):.4f}"
-    return None
-
-
-def _short(t: torch.Tensor) -> str:
-    if t.numel() == 1:
-        return f"{t.item():.4f}"
-    return f"a tensor starting {t.flatten()[:3].tolist()}"
+    close = abs(guess - float(measured)) <= tolerance
+    verdict = "close" if close else "not quite"
+    print(f"[predict] {name}: you said {guess:.4g}, the run measured {measured:.4g} ({verdict}, "
+          f"tolerance {tolerance:g}).")
+    print(f"          Why: {explanation}")
+    return close

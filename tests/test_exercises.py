@@ -1,13 +1,8 @@
 import pytest
 import torch
 
-from gan_course.exercises import (
-    STRICT_ENV,
-    ExerciseNotDone,
-    check_against_reference,
-    check_cases,
-    exercise,
-)
+from gan_course.checks import check_against_reference, check_cases
+from gan_course.exercises import STRICT_ENV, ExerciseNotDone, exercise
 
 
 def reference_square(x):

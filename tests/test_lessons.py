@@ -87,3 +87,17 @@ def test_lessons_hide_every_solution(solution):
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     regions = solution.read_text(encoding="utf-8").count("### BEGIN SOLUTION")
     assert text.count("exercise not written yet") == regions
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_every_lesson_ends_with_the_exercise_summary(solution):
+    """In strict mode the summary fails if an exercise was not used after its check."""
+    notebook = nbformat.read(solution, as_version=4)
+    last = [cell for cell in notebook.cells if cell.cell_type == "code"][-1]
+    assert last.source.strip() == "exercise_summary();"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_every_lesson_has_a_prediction_prompt(solution):
+    text = solution.read_text(encoding="utf-8")
+    assert "compare_prediction(" in text, f"{solution.name}: add a predict-then-verify prompt"

@@ -1,0 +1,277 @@
+"""The check cells catch the bugs learners write, and say what the bug is."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan_course.checks import (
+    TRAINING_HINTS,
+    Raises,
+    check_against_reference,
+    check_cases,
+    training_trace,
+)
+from gan_course.exercises import (
+    REGISTRY,
+    STRICT_ENV,
+    STUB_MESSAGE,
+    ExerciseNotDone,
+    compare_prediction,
+    exercise,
+    exercise_summary,
+)
+
+
+@pytest.fixture(autouse=True)
+def lenient(monkeypatch):
+    monkeypatch.delenv(STRICT_ENV, raising=False)
+
+
+def last_line(capsys) -> str:
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_only_the_stub_falls_back_to_the_reference(capsys):
+    @exercise(reference=lambda x: x + 1)
+    def stub(x):
+        raise NotImplementedError(STUB_MESSAGE)
+
+    def torch_like_op(x):
+        raise NotImplementedError("this operation has no CPU kernel")
+
+    @exercise(reference=lambda x: x + 1)
+    def calls_something_unimplemented(x):
+        return torch_like_op(x)
+
+    assert stub(1) == 2
+    with pytest.raises(NotImplementedError, match="no CPU kernel"):
+        calls_something_unimplemented(1)
+    check_cases(calls_something_unimplemented, [((1,), 2)], hint="h")
+    line = last_line(capsys)
+    assert line.startswith("[wrong]") and "NotImplementedError: this operation" in line
+
+
+def test_forgotten_return_is_named(capsys):
+    @exercise(reference=lambda x: x * 2)
+    def doubled(x):
+        x * 2  # noqa: B018 - the bug under test
+
+    assert check_cases(doubled, [((torch.ones(2),), torch.full((2,), 2.0))], hint="h") is False
+    assert "returned None: is a `return` missing?" in last_line(capsys)
+
+
+def test_tensor_where_a_float_is_expected_is_wrong(capsys):
+    @exercise(reference=lambda x: x.sum().item())
+    def total(x):
+        return x.sum()
+
+    assert check_against_reference(total, lambda fn: fn(torch.arange(3.0)), hint="h") is False
+    assert "use .item()" in last_line(capsys)
+
+
+def test_integer_tensor_where_a_float_tensor_is_expected(capsys):
+    @exercise(reference=lambda labels, n: F.one_hot(labels, n).float())
+    def one_hot(labels, n):
+        return F.one_hot(labels, n)
+
+    cases = [((torch.tensor([1, 0]), 2), torch.tensor([[0.0, 1.0], [1.0, 0.0]]))]
+    assert check_cases(one_hot, cases, hint="h") is False
+    assert "dtype torch.int64, expected torch.float32" in last_line(capsys)
+
+
+def test_lost_gradient_is_caught(capsys):
+    def penalty(x, create_graph=True):
+        x = x.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(x.pow(3).sum(), x, create_graph=create_graph)
+        return grad.sum()
+
+    @exercise(reference=penalty)
+    def no_graph(x):
+        return penalty(x, create_graph=False)
+
+    assert check_against_reference(no_graph, lambda fn: fn(torch.tensor([1.0, 2.0])),
+                                   hint="h") is False
+    assert "create_graph=True" in last_line(capsys)
+
+
+def test_answers_right_only_on_constant_inputs_fail_on_random_ones(capsys):
+    def l1(a, b):
+        return (a - b).abs().mean()
+
+    @exercise(reference=l1)
+    def abs_of_mean(a, b):
+        return (a - b).mean().abs()
+
+    constant = [((torch.zeros(4), torch.ones(4)), torch.tensor(1.0))]
+    assert check_cases(abs_of_mean, constant, hint="h") is True  # why constants are not enough
+    g = torch.Generator().manual_seed(0)
+    assert check_against_reference(
+        abs_of_mean, lambda fn: fn(torch.randn(8, generator=g.manual_seed(0)),
+                                   torch.randn(8, generator=g.manual_seed(1))), hint="h") is False
+
+
+def test_a_case_that_must_raise(capsys):
+    def pack(x, m):
+        if x.shape[0] % m:
+            raise ValueError("not a multiple")
+        return x.reshape(-1, m * x.shape[1])
+
+    @exercise(reference=pack)
+    def pack_unchecked(x, m):
+        return x.reshape(-1, m * x.shape[1])
+
+    cases = [((torch.zeros(4, 2), 2), torch.zeros(2, 4)),
+             ((torch.zeros(6, 1), 4), Raises(ValueError))]
+    assert check_cases(pack_unchecked, cases, hint="h") is False
+    line = last_line(capsys)
+    # a reshape of 6 numbers into rows of 4 fails inside torch: reported, not raised
+    assert line.startswith("[wrong]") and "RuntimeError" in line
+    cases[1] = ((torch.zeros(8, 1), 3), Raises(ValueError))
+    assert check_cases(pack_unchecked, cases, hint="h") is False
+
+
+def test_a_wrong_hand_computed_case_is_a_course_bug():
+    @exercise(reference=lambda x: x * 2)
+    def doubled(x):
+        return x * 2
+
+    with pytest.raises(AssertionError, match="course bug"):
+        check_cases(doubled, [((1.0,), 3.0)], hint="h")
+
+
+def test_dict_results_name_the_key_and_the_first_differing_index(capsys):
+    def weights(fn):
+        return {"G.bias": torch.zeros(3), "D.weight": fn(torch.arange(6.0).reshape(2, 3))}
+
+    @exercise(reference=lambda x: x * 2)
+    def off(x):
+        y = x * 2
+        y[1, 2] += 1
+        return y
+
+    check_against_reference(off, weights, hint="generic", hints={"D.": "look at D"})
+    line = last_line(capsys)
+    assert "D.weight: first difference at index [1, 2]: got 11.0000, expected 10.0000" in line
+    assert "Hint: look at D" in line
+
+
+def train_step(G, D, opt_g, opt_d, real, z, zero_grad=True, detach=True):
+    fake = G(z)
+    d_loss = (F.softplus(-D(real)).mean()
+              + F.softplus(D(fake.detach() if detach else fake)).mean())
+    if zero_grad:
+        opt_d.zero_grad()
+    d_loss.backward(retain_graph=not detach)
+    opt_d.step()
+    g_loss = F.softplus(-D(fake)).mean()
+    if zero_grad:
+        opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss.item(), g_loss.item()
+
+
+def trace_of(step_fn):
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+    opt_g, opt_d = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+    real, z = torch.randn(8, 2), torch.randn(8, 2)
+    return training_trace(lambda i: step_fn(G, D, opt_g, opt_d, real, z), {"G": G, "D": D})
+
+
+@pytest.mark.parametrize(
+    ("bug", "hint"),
+    [({"zero_grad": False}, "gradients add up across steps"), ({"detach": False}, "detach")],
+)
+def test_training_trace_catches_missing_zero_grad_and_detach(capsys, bug, hint):
+    @exercise(reference=train_step)
+    def buggy(*args):
+        return train_step(*args, **bug)
+
+    assert check_against_reference(buggy, trace_of, hint="h", hints=TRAINING_HINTS) is False
+    assert hint in last_line(capsys)
+
+
+def test_training_trace_passes_the_right_step(capsys):
+    @exercise(reference=train_step)
+    def right(*args):
+        return train_step(*args)
+
+    assert check_against_reference(right, trace_of, hint="h", hints=TRAINING_HINTS) is True
+
+
+def test_a_crash_becomes_wrong_with_a_diagnosis(capsys):
+    def step_without_retain(*args):
+        G, D, opt_g, opt_d, real, z = args
+        fake = G(z)
+        d_loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+        opt_d.zero_grad()
+        d_loss.backward()
+        g_loss = F.softplus(-D(fake)).mean()
+        g_loss.backward()
+        return d_loss.item(), g_loss.item()
+
+    @exercise(reference=train_step)
+    def no_detach(*args):
+        return step_without_retain(*args)
+
+    assert check_against_reference(no_detach, trace_of, hint="h") is False
+    line = last_line(capsys)
+    assert "RuntimeError" in line and "fake.detach()" in line
+
+
+def test_strict_mode_raises_on_a_crash(monkeypatch):
+    monkeypatch.setenv(STRICT_ENV, "1")
+
+    @exercise(reference=lambda x: x)
+    def broken(x):
+        return x.no_such_method()
+
+    with pytest.raises(ExerciseNotDone, match="AttributeError"):
+        check_cases(broken, [((torch.ones(1),), torch.ones(1))], hint="h")
+
+
+def test_summary_counts_the_lessons_calls_after_the_check(monkeypatch, capsys):
+    @exercise(reference=lambda x: x)
+    def used(x):
+        return x
+
+    @exercise(reference=lambda x: x)
+    def unused(x):
+        return x
+
+    used(1)  # before its check: not counted
+    check_cases(used, [((1,), 1)], hint="h")
+    check_cases(unused, [((1,), 1)], hint="h")
+    used(2), used(3)
+    rows = exercise_summary([used, unused])
+    assert [(r["name"], r["calls"]) for r in rows] == [("used", 2), ("unused", 0)]
+    monkeypatch.setenv(STRICT_ENV, "1")
+    with pytest.raises(ExerciseNotDone, match=r"\['unused'\]"):
+        exercise_summary([used, unused])
+    exercise_summary([used])
+    assert REGISTRY["used"] is used
+
+
+def test_compare_prediction(capsys):
+    assert compare_prediction("modes", None, 8, 0.5, "why") is None
+    assert "no prediction yet" in capsys.readouterr().out
+    assert compare_prediction("modes", 7, 8, 0.5, "why") is False
+    assert compare_prediction("modes", 8, 8.2, 0.5, "why") is True
+    assert compare_prediction("modes", "eight", 8, 0.5, "why") is None
+
+
+def test_make_lessons_writes_the_stub_the_mechanism_recognises():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    import make_lessons
+
+    assert f'raise NotImplementedError("{STUB_MESSAGE}")' in make_lessons.STUB
+    namespace: dict = {}
+    exec(make_lessons.stub_source("def f(x):\n    ### BEGIN SOLUTION\n    return x\n"
+                                  "    ### END SOLUTION\n"), namespace)
+    stubbed = exercise(reference=lambda x: -x)(namespace["f"])
+    assert stubbed(3) == -3
