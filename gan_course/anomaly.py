@@ -16,11 +16,14 @@ where a higher score means "more anomalous":
 
 ``auroc`` measures how well a score separates two sets: the probability that a random
 anomaly scores higher than a random normal image (ties count one half). 1 is perfect
-separation, 0.5 is a coin toss.
+separation, 0.5 is a coin toss. ``tpr_at_fpr`` answers the practical question the AUROC
+hides: with false alarms capped at a small share of normal images, how many anomalies
+are caught?
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -89,6 +92,24 @@ def roc_curve(normal_scores: torch.Tensor,
     fpr = [0.0] + [(normal >= t).double().mean().item() for t in thresholds]
     tpr = [0.0] + [(anomaly >= t).double().mean().item() for t in thresholds]
     return torch.tensor(fpr), torch.tensor(tpr)
+
+
+def tpr_at_fpr(normal_scores: torch.Tensor, anomaly_scores: torch.Tensor,
+               fpr: float = 0.01) -> float:
+    """The largest share of anomalies that the rule "anomaly if score > t" flags while it
+    flags at most a share ``fpr`` of the normal images.
+
+    At most A = floor(fpr * n_0) normal scores may lie above t. Any t below the (A + 1)-th
+    highest normal score flags A + 1 of them, and a higher t flags fewer anomalies, so the
+    best threshold is exactly that score:  TPR = share of anomaly scores > s_(A+1).
+    """
+    if not 0.0 <= fpr < 1.0:
+        raise ValueError(f"fpr must be in [0, 1), got {fpr}")
+    normal = _check_scores(normal_scores, "normal_scores")
+    anomaly = _check_scores(anomaly_scores, "anomaly_scores")
+    allowed = math.floor(fpr * len(normal) + 1e-9)   # + 1e-9: 0.29 * 100 is 28.999...
+    threshold = normal.sort(descending=True).values[allowed]
+    return float((anomaly > threshold).double().mean())
 
 
 class Encoder(nn.Module):

@@ -26,6 +26,7 @@ x_1..x_N are real, y_1..y_M generated, all as feature vectors (here: the course 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -101,8 +102,14 @@ class ManifoldScores:
 
 
 def manifold_scores(real: torch.Tensor, fake: torch.Tensor, k_pr: int = 3,
-                    k_dc: int = 5) -> ManifoldScores:
-    """Precision/recall with k = ``k_pr`` and density/coverage with k = ``k_dc``."""
-    precision, recall = precision_recall(real, fake, k_pr)
-    density, coverage = density_coverage(real, fake, k_dc)
+                    k_dc: int = 5,
+                    precision_recall_fn: Callable[..., tuple[float, float]] = precision_recall,
+                    density_coverage_fn: Callable[..., tuple[float, float]] = density_coverage,
+                    ) -> ManifoldScores:
+    """Precision/recall with k = ``k_pr`` and density/coverage with k = ``k_dc``.
+
+    ``precision_recall_fn(real, fake, k)`` and ``density_coverage_fn(real, fake, k)`` compute
+    them (lesson 06 passes the learner's own versions)."""
+    precision, recall = precision_recall_fn(real, fake, k_pr)
+    density, coverage = density_coverage_fn(real, fake, k_dc)
     return ManifoldScores(precision, recall, density, coverage)

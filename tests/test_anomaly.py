@@ -11,6 +11,7 @@ from gan_course.anomaly import (
     frozen,
     reconstruction_loss,
     roc_curve,
+    tpr_at_fpr,
     train_encoder,
 )
 from gan_course.augment import ShiftAugment
@@ -161,3 +162,29 @@ def test_scores_and_training_use_the_given_loss_fn():
     E.eval()
     G.eval()
     torch.testing.assert_close(scores, (images - G(E(images))).pow(2).flatten(1).mean(1).detach())
+
+
+def brute_force_tpr_at_fpr(normal, anomaly, fpr):
+    """Best TPR over every threshold t (every score, and below all) with FPR(t) <= fpr."""
+    best = 0.0
+    for t in [float("-inf")] + torch.cat([normal, anomaly]).tolist():
+        if (normal > t).double().mean().item() <= fpr + 1e-12:
+            best = max(best, (anomaly > t).double().mean().item())
+    return best
+
+
+@pytest.mark.parametrize("fpr", [0.0, 0.01, 0.05, 0.29, 0.5])
+def test_tpr_at_fpr_matches_a_search_over_all_thresholds(fpr):
+    g = torch.Generator().manual_seed(3)
+    normal = (torch.randn(100, generator=g) * 4).round() / 4      # many ties
+    anomaly = (torch.randn(40, generator=g) * 4 + 5).round() / 4
+    assert tpr_at_fpr(normal, anomaly, fpr) == pytest.approx(
+        brute_force_tpr_at_fpr(normal, anomaly, fpr))
+
+
+def test_tpr_at_fpr_hand_computed_and_bad_input():
+    normal = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    assert tpr_at_fpr(normal, torch.tensor([3.0, 4.0, 5.0]), 0.25) == pytest.approx(2 / 3)
+    assert tpr_at_fpr(normal, torch.tensor([4.0, 5.0]), 0.0) == 0.5
+    with pytest.raises(ValueError):
+        tpr_at_fpr(normal, torch.tensor([5.0]), 1.0)

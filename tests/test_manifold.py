@@ -80,3 +80,35 @@ def test_bad_input():
         precision_recall(torch.zeros(3, 2), torch.zeros(10, 2), k=3)
     with pytest.raises(ValueError, match="one radius per centre"):
         in_balls(torch.zeros(2, 1), torch.zeros(3, 1), torch.zeros(2))
+
+
+def test_manifold_scores_uses_the_given_functions():
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(30, 3, generator=g), torch.randn(25, 3, generator=g)
+    calls = []
+
+    def fake_pr(r, f, k):
+        calls.append(("pr", r.shape, f.shape, k))
+        return 0.25, 0.75
+
+    def fake_dc(r, f, k):
+        calls.append(("dc", r.shape, f.shape, k))
+        return 1.5, 0.5
+
+    scores = manifold_scores(real, fake, k_pr=4, k_dc=6, precision_recall_fn=fake_pr)
+    assert calls == [("pr", (30, 3), (25, 3), 4)]
+    assert (scores.precision, scores.recall) == (0.25, 0.75)
+    assert (scores.density, scores.coverage) == density_coverage(real, fake, 6)
+    scores = manifold_scores(real, fake, density_coverage_fn=fake_dc)
+    assert calls[-1] == ("dc", (30, 3), (25, 3), 5)
+    assert (scores.density, scores.coverage) == (1.5, 0.5)
+    default = manifold_scores(real, fake)
+    assert (default.precision, default.recall) == precision_recall(real, fake, 3)
+
+
+def test_points_far_from_the_origin_keep_their_small_distances():
+    # float64 throughout: a common offset of 1000 must not change any ball membership.
+    g = torch.Generator().manual_seed(2)
+    real, fake = torch.randn(40, 3, generator=g), torch.randn(35, 3, generator=g) * 1.3
+    assert precision_recall(real + 1000, fake + 1000) == precision_recall(real, fake)
+    assert density_coverage(real + 1000, fake + 1000) == density_coverage(real, fake)
