@@ -10,6 +10,9 @@
 
 ``METHODS`` maps a method name to the discriminator and step function it uses; ``build(name,
 dataset, seed)`` returns a ``Setup`` ready for ``training.train``, so a lesson can loop over names.
+The cures are made of three small functions (``pack``, ``minibatch_std_feature`` and
+``losses.gradient_penalty``); ``build(..., parts=Parts(...))`` swaps in other versions of them,
+which is how lesson 05 races the cures on the learner's own code.
 """
 
 from __future__ import annotations
@@ -49,20 +52,24 @@ class PackedDiscriminator(nn.Module):
     from p_g. If G puts all its mass on a few modes, a pack of fakes often holds two points
     of one mode, which real packs rarely do, and the discriminator learns to punish that.
     Every batch given to it (real and fake) must have a size divisible by m.
+
+    ``pack_fn`` does the packing (``pack`` by default; lesson 05 passes the learner's).
     """
 
-    def __init__(self, in_dim: int = 2, m: int = 2, hidden: int = 128, depth: int = 3):
+    def __init__(self, in_dim: int = 2, m: int = 2, hidden: int = 128, depth: int = 3,
+                 pack_fn: Callable[[torch.Tensor, int], torch.Tensor] = pack):
         super().__init__()
         if not isinstance(m, int) or m < 2:
             raise ValueError(f"packing degree m must be an integer >= 2, got {m!r}")
         self.m = m
         self.in_dim = in_dim
+        self.pack_fn = pack_fn
         self.inner = MLPDiscriminator(in_dim=m * in_dim, hidden=hidden, depth=depth)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.in_dim:
             raise ValueError(f"expected x of shape (N, {self.in_dim}), got {tuple(x.shape)}")
-        return self.inner(pack(x, self.m))
+        return self.inner(self.pack_fn(x, self.m))
 
 
 # --- Minibatch standard deviation --------------------------------------------------------------
@@ -84,11 +91,16 @@ class MinibatchStd(nn.Module):
     """Append the batch's spread s (``minibatch_std_feature``) to every row.   (N, d) -> (N, d+1).
 
     A collapsed generator makes batches with a small s; since real batches never do, the
-    discriminator can reject the whole fake batch on that one feature.
+    discriminator can reject the whole fake batch on that one feature. ``feature_fn`` computes
+    s (``minibatch_std_feature`` by default; lesson 05 passes the learner's).
     """
 
+    def __init__(self, feature_fn: Callable[[torch.Tensor], torch.Tensor] = minibatch_std_feature):
+        super().__init__()
+        self.feature_fn = feature_fn
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s = minibatch_std_feature(x)
+        s = self.feature_fn(x)
         return torch.cat([x, s.expand(x.shape[0], 1)], dim=1)
 
 
@@ -96,12 +108,14 @@ class MinibatchStdDiscriminator(nn.Module):
     """An MLP discriminator whose input is [x, s(batch)].   (N, in_dim) -> (N,).
 
     Pass real and fake batches separately (as ``train_step`` does), or s would mix both.
+    ``feature_fn`` computes s (see ``MinibatchStd``).
     """
 
-    def __init__(self, in_dim: int = 2, hidden: int = 128, depth: int = 3):
+    def __init__(self, in_dim: int = 2, hidden: int = 128, depth: int = 3,
+                 feature_fn: Callable[[torch.Tensor], torch.Tensor] = minibatch_std_feature):
         super().__init__()
         self.in_dim = in_dim
-        self.std = MinibatchStd()
+        self.std = MinibatchStd(feature_fn)
         self.net = mlp(in_dim + 1, hidden, 1, depth, lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -147,7 +161,11 @@ def spectral_norm_discriminator(
 # --- WGAN-GP -----------------------------------------------------------------------------------
 
 
-def make_wgan_gp_step(n_critic: int = 1, gp_weight: float = losses.GP_WEIGHT) -> StepFn:
+def make_wgan_gp_step(
+    n_critic: int = 1,
+    gp_weight: float = losses.GP_WEIGHT,
+    penalty_fn: Callable[..., torch.Tensor] = losses.gradient_penalty,
+) -> StepFn:
     """A step function for ``training.train`` that plays the WGAN-GP game.
 
     Critic step (n_critic times):  minimise  E[f(G(z))] - E[f(x)] + gp_weight * GP
@@ -158,6 +176,8 @@ def make_wgan_gp_step(n_critic: int = 1, gp_weight: float = losses.GP_WEIGHT) ->
     the generator step reuses the codes of the last chunk. So set ``batch_size`` in ``train`` to
     n_critic times the mini-batch size you want. The paper used lambda = ``gp_weight`` = 10
     and Adam with betas (0, 0.9) or (0.5, 0.9): pass ``betas`` to ``train``.
+    ``penalty_fn(critic, real, fake)`` computes GP (``losses.gradient_penalty`` by default;
+    lesson 05 passes the learner's).
     """
     if not isinstance(n_critic, int) or n_critic < 1:
         raise ValueError(f"n_critic must be a positive integer, got {n_critic!r}")
@@ -178,7 +198,7 @@ def make_wgan_gp_step(n_critic: int = 1, gp_weight: float = losses.GP_WEIGHT) ->
         for real_chunk, z_chunk in zip(real.chunk(n_critic), z_chunks, strict=True):
             fake = G(z_chunk).detach()
             d_loss = losses.critic_loss_wasserstein(D(real_chunk), D(fake))
-            d_loss = d_loss + gp_weight * losses.gradient_penalty(D, real_chunk, fake)
+            d_loss = d_loss + gp_weight * penalty_fn(D, real_chunk, fake)
             opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()
@@ -226,27 +246,44 @@ class Setup:
     train_kwargs: dict[str, Any]
 
 
-def _vanilla(in_dim: int) -> tuple[nn.Module, StepFn]:
+@dataclass(frozen=True)
+class Parts:
+    """The three functions the cures are made of; ``build`` hands them to the networks.
+
+    The defaults are the library's own. Lesson 05 passes the learner's versions, so the race
+    runs on the learner's code.
+    """
+
+    pack: Callable[[torch.Tensor, int], torch.Tensor] = pack
+    minibatch_std_feature: Callable[[torch.Tensor], torch.Tensor] = minibatch_std_feature
+    gradient_penalty: Callable[..., torch.Tensor] = losses.gradient_penalty
+
+
+def _vanilla(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
     return MLPDiscriminator(in_dim, HIDDEN, DEPTH), train_step
 
 
-def _pacgan2(in_dim: int) -> tuple[nn.Module, StepFn]:
-    return PackedDiscriminator(in_dim, m=2, hidden=HIDDEN, depth=DEPTH), train_step
+def _pacgan2(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
+    D = PackedDiscriminator(in_dim, m=2, hidden=HIDDEN, depth=DEPTH, pack_fn=parts.pack)
+    return D, train_step
 
 
-def _minibatch_std(in_dim: int) -> tuple[nn.Module, StepFn]:
-    return MinibatchStdDiscriminator(in_dim, HIDDEN, DEPTH), train_step
+def _minibatch_std(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
+    D = MinibatchStdDiscriminator(in_dim, HIDDEN, DEPTH, feature_fn=parts.minibatch_std_feature)
+    return D, train_step
 
 
-def _spectral_norm(in_dim: int) -> tuple[nn.Module, StepFn]:
+def _spectral_norm(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
     return spectral_norm_discriminator(in_dim, HIDDEN, DEPTH, SN_LIPSCHITZ), train_step
 
 
-def _wgan_gp(in_dim: int) -> tuple[nn.Module, StepFn]:
-    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), make_wgan_gp_step(n_critic=1)
+def _wgan_gp(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
+    step = make_wgan_gp_step(n_critic=1, penalty_fn=parts.gradient_penalty)
+    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), step
 
 
-METHODS: dict[str, Callable[[int], tuple[nn.Module, StepFn]]] = {
+# name -> factory(in_dim, parts) -> (discriminator, step function)
+METHODS: dict[str, Callable[[int, Parts], tuple[nn.Module, StepFn]]] = {
     "vanilla": _vanilla,
     "pacgan2": _pacgan2,
     "minibatch-std": _minibatch_std,
@@ -255,13 +292,16 @@ METHODS: dict[str, Callable[[int], tuple[nn.Module, StepFn]]] = {
 }
 
 
-def build(method: str, dataset: str, seed: int = 0) -> Setup:
+def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None) -> Setup:
     """Fresh networks, step function and training settings of ``method`` on ``dataset``.
 
     Every method uses the same generator, widths and settings (``TRAIN_SETTINGS``); only the
-    discriminator and step function, returned by ``METHODS[method](in_dim)``, and the
+    discriminator and step function, returned by ``METHODS[method](in_dim, parts)``, and the
     optimiser settings in ``METHOD_SETTINGS`` differ.
-    ``seed`` fixes the initial weights and the training batches.
+    ``seed`` fixes the initial weights and the training batches. ``parts`` (default
+    ``Parts()``, the library's functions) are the packing, minibatch-std and gradient-penalty
+    functions the cures use; other versions that compute the same values draw the same random
+    numbers, so the run is the same.
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}. Valid choices: {', '.join(METHODS)}")
@@ -270,6 +310,6 @@ def build(method: str, dataset: str, seed: int = 0) -> Setup:
     data = get_dataset(dataset)
     torch.manual_seed(seed)
     G = MLPGenerator(z_dim=Z_DIM, hidden=HIDDEN, depth=DEPTH)
-    D, step_fn = METHODS[method](2)
+    D, step_fn = METHODS[method](2, parts if parts is not None else Parts())
     kwargs = {**TRAIN_SETTINGS[dataset], **METHOD_SETTINGS.get(method, {}), "seed": seed}
     return Setup(G=G, D=D, sample_real=data.sample, step_fn=step_fn, train_kwargs=kwargs)

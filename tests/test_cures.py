@@ -13,13 +13,19 @@ from gan_course.cures import (
     MinibatchStd,
     MinibatchStdDiscriminator,
     PackedDiscriminator,
+    Parts,
     build,
     make_wgan_gp_step,
     minibatch_std_feature,
     pack,
     spectral_norm_discriminator,
 )
-from gan_course.losses import critic_loss_wasserstein, generator_loss_wasserstein
+from gan_course.losses import (
+    critic_loss_wasserstein,
+    generator_loss_wasserstein,
+    gradient_penalty,
+)
+from gan_course.training import train
 
 
 def test_pack_glues_consecutive_samples_side_by_side():
@@ -155,3 +161,73 @@ def test_spectral_norm_lipschitz_bound_scales_the_logit():
     # the logit of the bound-1 network moves no more than the input does
     y = x + 0.01 * torch.randn(6, 2)
     assert ((D1(x) - D1(y)).abs() <= (x - y).norm(dim=1) + 1e-6).all()
+
+
+class _Counting:
+    """A stand-in for a learner's function: calls ``function`` and counts the calls."""
+
+    def __init__(self, function):
+        self.function, self.calls = function, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.function(*args, **kwargs)
+
+
+def _counting_parts() -> tuple[Parts, dict[str, _Counting]]:
+    spies = {"pack": _Counting(pack), "minibatch_std_feature": _Counting(minibatch_std_feature),
+             "gradient_penalty": _Counting(gradient_penalty)}
+    return Parts(**spies), spies
+
+
+def test_build_runs_the_parts_it_is_given():
+    uses = {"pacgan2": "pack", "minibatch-std": "minibatch_std_feature",
+            "wgan-gp": "gradient_penalty"}
+    for method in METHODS:
+        parts, spies = _counting_parts()
+        setup = build(method, "ring", seed=0, parts=parts)
+        train(setup.G, setup.D, setup.sample_real, step_fn=setup.step_fn,
+              **{**setup.train_kwargs, "steps": 2, "batch_size": 8}, progress=False)
+        for name, spy in spies.items():
+            assert (spy.calls > 0) == (uses.get(method) == name), (method, name, spy.calls)
+
+
+def test_a_different_part_changes_what_the_networks_compute():
+    x = torch.randn(4, 2)
+    D = PackedDiscriminator(in_dim=2, m=2, hidden=8, depth=2,
+                            pack_fn=lambda x, m: pack(x.flip(0), m))
+    assert torch.allclose(D(x), D.inner(pack(x.flip(0), 2)))
+    out = MinibatchStd(feature_fn=lambda x: torch.tensor(7.0))(x)
+    assert torch.equal(out[:, 2], torch.full((4,), 7.0))
+    G, D, real, z = _fixed_pair()
+    opt = torch.optim.SGD(D.parameters(), lr=0.0)
+    step = make_wgan_gp_step(penalty_fn=lambda critic, real, fake: torch.tensor(0.0))
+    d_loss, _ = step(G, D, opt, opt, real, z)
+    with torch.no_grad():
+        assert d_loss == pytest.approx(critic_loss_wasserstein(D(real), D(G(z))).item(), abs=1e-5)
+
+
+def _learners_penalty(critic, real, fake, eps=None):
+    """GP written the way lesson 05's solution writes it (eps drawn with torch.rand(N))."""
+    if eps is None:
+        eps = torch.rand(real.shape[0]).to(real.device)
+    weights = eps[:, None]
+    x_hat = (weights * real + (1 - weights) * fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return (grad.norm(dim=1) - 1).pow(2).mean()
+
+
+@pytest.mark.parametrize("method", ["pacgan2", "minibatch-std", "wgan-gp"])
+def test_parts_with_the_same_values_give_the_same_run(method):
+    """The lesson's race reproduces the benchmark when the learner's parts are right."""
+    own = Parts(pack=lambda x, m: x.reshape(x.shape[0] // m, m * x.shape[1]),
+                minibatch_std_feature=lambda x: torch.sqrt(x.var(dim=0, unbiased=False)
+                                                           + 1e-8).mean(),
+                gradient_penalty=_learners_penalty)
+    weights = []
+    for parts in (None, own):
+        setup = build(method, "ring", seed=3, parts=parts)
+        train(setup.G, setup.D, setup.sample_real, step_fn=setup.step_fn,
+              **{**setup.train_kwargs, "steps": 20}, progress=False)
+        weights.append(torch.cat([p.detach().flatten() for p in setup.G.parameters()]))
+    assert torch.allclose(weights[0], weights[1], atol=1e-6, rtol=0)
