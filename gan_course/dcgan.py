@@ -27,11 +27,35 @@ from torch import nn
 Block = Callable[..., nn.Module]
 
 
+def conv_output_size(size: int, kernel: int, stride: int, padding: int,
+                     transposed: bool = False) -> int:
+    """Side length after a square (transposed) convolution; lesson 02 asks the learner to derive it.
+
+    A convolution fits its kernel into the padded input (size + 2 padding) at positions 0,
+    stride, 2 stride, ...: floor((size + 2 padding - kernel) / stride) + 1 of them. A
+    transposed convolution runs that map backwards, from the output size to the input size:
+    (size - 1) stride - 2 padding + kernel. Refuses sizes, kernels or strides below 1, a
+    negative padding and a result below 1 (a kernel that does not fit) with a ValueError.
+    """
+    if min(size, kernel, stride) < 1 or padding < 0:
+        raise ValueError(f"size, kernel and stride must be >= 1 and padding >= 0, got size={size}, "
+                         f"kernel={kernel}, stride={stride}, padding={padding}")
+    if transposed:
+        out = (size - 1) * stride - 2 * padding + kernel
+    else:
+        out = (size + 2 * padding - kernel) // stride + 1
+    if out < 1:
+        raise ValueError(f"a kernel of {kernel} with padding {padding} does not fit a side of "
+                         f"{size} (the output would be {out})")
+    return out
+
+
 def up_block(in_channels: int, out_channels: int) -> nn.Sequential:
     """Double the resolution: (N, in, H, W) -> (N, out, 2H, 2W).
 
     ConvTranspose2d(kernel 4, stride 2, padding 1) -> BatchNorm2d -> ReLU. The convolution
-    has no bias: batch norm's shift would cancel it.
+    has no bias: batch norm subtracts each channel's batch mean, which removes any constant
+    added before it (and batch norm's own shift puts a learned one back).
     """
     return nn.Sequential(
         nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False),
@@ -57,7 +81,8 @@ def down_block(in_channels: int, out_channels: int, batch_norm: bool = True) -> 
 def dcgan_init(module: nn.Module) -> None:
     """DCGAN initialisation, for ``model.apply(dcgan_init)``.
 
-    Convolution weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02) and shift = 0.
+    Convolution weights ~ N(0, 0.02) (the paper) and biases, if any, 0; batch-norm scale
+    ~ N(1, 0.02) and shift 0 (the authors' code and PyTorch's DCGAN example).
     """
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)

@@ -61,6 +61,27 @@ def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def generator_logit_gradients(fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Each generator loss's derivative with respect to one fake sample's own logit, by autograd.
+
+    For a batch of N logits the losses are means, so N times the gradient of the mean is each
+    sample's own derivative. Worked out by hand (lesson 01 asks the learner to), with
+    D = sigmoid(l):
+
+        minimax:         d/dl  log(1 - D)  = -D
+        non-saturating:  d/dl  -log D      = -(1 - D)
+
+    Returns ``{"minimax": (N,), "non-saturating": (N,)}``, detached, for logits of shape (N,).
+    """
+    logits = fake_logits.detach().clone().requires_grad_(True)
+    out = {}
+    for name, loss_fn in (("minimax", generator_loss_minimax),
+                          ("non-saturating", generator_loss_nonsaturating)):
+        (grad,) = torch.autograd.grad(loss_fn(logits) * len(logits), logits)
+        out[name] = grad.detach()
+    return out
+
+
 GENERATOR_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "minimax": generator_loss_minimax,
     "non-saturating": generator_loss_nonsaturating,

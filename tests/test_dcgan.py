@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from gan_course.dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init, down_block, up_block
+from gan_course.dcgan import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    conv_output_size,
+    dcgan_init,
+    down_block,
+    up_block,
+)
 
 
 @pytest.mark.parametrize("size,channels", [(8, 1), (16, 1), (32, 3)])
@@ -38,3 +45,21 @@ def test_bad_sizes_and_inputs():
         DCGANDiscriminator(16)(torch.randn(2, 1, 8, 8))
     with pytest.raises(ValueError, match=r"\(N, 32\)"):
         DCGANGenerator(32)(torch.randn(2, 16))
+
+
+@pytest.mark.parametrize("size,kernel,stride,padding,transposed", [
+    (16, 4, 2, 1, False), (5, 4, 2, 1, False), (4, 4, 1, 0, False), (7, 3, 1, 1, False),
+    (1, 4, 1, 0, True), (4, 4, 2, 1, True), (5, 3, 2, 1, True), (3, 1, 1, 0, True),
+])
+def test_conv_output_size_matches_torch(size, kernel, stride, padding, transposed):
+    kind = torch.nn.ConvTranspose2d if transposed else torch.nn.Conv2d
+    layer = kind(1, 1, kernel, stride=stride, padding=padding)
+    expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
+    assert conv_output_size(size, kernel, stride, padding, transposed) == expected
+
+
+@pytest.mark.parametrize("args", [(2, 5, 1, 0, False), (3, 5, 2, 0, False), (5, 3, 0, 1, False),
+                                  (5, 3, 1, -1, False), (0, 3, 1, 0, True), (1, 4, 2, 3, True)])
+def test_conv_output_size_refuses_what_cannot_be_built(args):
+    with pytest.raises(ValueError):
+        conv_output_size(*args)

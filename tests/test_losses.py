@@ -39,3 +39,16 @@ def test_loss_lookup():
     assert losses.get_generator_loss("minimax") is losses.generator_loss_minimax
     with pytest.raises(ValueError, match="Valid choices: minimax, non-saturating"):
         losses.get_generator_loss("nonsaturating")
+
+
+def test_generator_logit_gradients_match_the_hand_derivation():
+    logits = torch.tensor([-20.0, -math.log(3), 0.0, 2.5, 20.0])
+    d = torch.sigmoid(logits)
+    grads = losses.generator_logit_gradients(logits)
+    assert list(grads) == ["minimax", "non-saturating"]
+    assert torch.allclose(grads["minimax"], -d, atol=1e-6)
+    assert torch.allclose(grads["non-saturating"], -(1 - d), atol=1e-6)
+    # one sample's derivative does not depend on the batch it is in
+    alone = losses.generator_logit_gradients(logits[1:2])
+    assert alone["minimax"].item() == pytest.approx(-0.25)
+    assert not grads["minimax"].requires_grad
