@@ -5,12 +5,13 @@ Both players are told the class y of every image (Mirza and Osindero, 2014):
 * the generator G(z, y) gets the label as a learned embedding e(y) concatenated to z;
 * the discriminator judges the pair (x, y): is x a real image *of class y*? Two ways:
 
-  - ``ConcatDiscriminator``: y as n_classes constant one-hot maps stacked onto the image
-    channels, so the first convolution sees it;
+  - ``ConcatDiscriminator``: y as n_classes constant one-hot maps (``one_hot``) stacked
+    onto the image channels, so the first convolution sees it;
   - ``ProjectionDiscriminator`` (Miyato and Koyama, 2018): features h = phi(x), then
     logit = w . h + b + <embed(y), h>: an unconditional score plus a class-matching term.
 
 The game and its losses are the unconditional ones; only every call of D also gets labels.
+A discriminator of pairs is also a classifier: ``label_scores`` asks it about every label.
 Shift augmentation (``augment.random_shift``) is applied by ``augment.ShiftAugment``,
 which ``train_conditional`` wraps around D, to real and fake images alike.
 """
@@ -30,6 +31,7 @@ from gan_course.conditional_models import (  # noqa: F401  (re-exported for the 
     ProjectionDiscriminator,
     _check_pairs,
     check_labels,
+    one_hot,
 )
 from gan_course.latent import module_device
 from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
@@ -111,6 +113,18 @@ def train_conditional(
 
     return play_rounds(G, D, play_round, steps, lr, decay_from, snapshot_every, snapshot,
                        seed, progress)
+
+
+@torch.no_grad()
+def label_scores(D: nn.Module, images: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """D's logit for every pairing of an image with a label: (N, n_classes), entry [i, k] =
+    D(images[i], k). Its argmax over k is the label D finds most plausible for the image.
+    Runs in D's current mode (call D.eval() first: batch norm in train mode would mix the
+    images of a batch)."""
+    n = len(images)
+    labels = torch.arange(n_classes, device=images.device).repeat(n)   # 0..K-1, 0..K-1, ...
+    repeated = images.repeat_interleave(n_classes, dim=0)              # x0 K times, x1 ...
+    return D(repeated, labels).reshape(n, n_classes)
 
 
 @torch.no_grad()

@@ -5,12 +5,15 @@
 * ``ProjectionDiscriminator`` (Miyato and Koyama, 2018): features h = phi(x), then
   logit = w . h + b + <embed(y), h>: an unconditional score plus a class-matching term;
 * ``ConcatDiscriminator``: y as n_classes constant one-hot maps stacked onto the image
-  channels, so the first convolution sees it.
+  channels, so the first convolution sees it (``one_hot`` makes the vectors; the
+  discriminator takes any function with its signature, e.g. a learner's).
 
 ``gan_course.conditional`` trains and evaluates them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -34,6 +37,13 @@ def check_labels(labels: torch.Tensor, n_classes: int) -> None:
     if len(bad) > 0:
         shown = sorted(set(bad.tolist()))[:10]
         raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {shown}")
+
+
+def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """(N,) class indices -> (N, n_classes) float32, a single 1 per row (in column labels[i]),
+    on the labels' device. Refuses what ``check_labels`` refuses (TypeError, ValueError)."""
+    check_labels(labels, n_classes)
+    return F.one_hot(labels, n_classes).float()
 
 
 def _check_pairs(x: torch.Tensor, labels: torch.Tensor, n_classes: int) -> None:
@@ -135,13 +145,16 @@ class ConcatDiscriminator(nn.Module):
     """D: (x (N, C, S, S), y (N,)) -> logits (N,), label as one-hot maps.
 
     input = [x, onehot(y) broadcast to S x S]  (N, C + n_classes, S, S), then the DCGAN
-    discriminator.
+    discriminator. ``one_hot_fn(labels, n_classes) -> (N, n_classes)`` makes the one-hot
+    vectors (default ``one_hot``; lesson 03 passes the learner's own).
     """
 
     def __init__(self, n_classes: int = 10, image_size: int = 16, channels: int = 1,
-                 width: int = 64):
+                 width: int = 64,
+                 one_hot_fn: Callable[[torch.Tensor, int], torch.Tensor] = one_hot):
         super().__init__()
         self.n_classes, self.image_size, self.channels = n_classes, image_size, channels
+        self.one_hot_fn = one_hot_fn
         self.phi, ch = _features(image_size, channels + n_classes, width)
         self.head = nn.Conv2d(ch, 1, 4, stride=1, padding=0)  # 4 x 4 -> 1 x 1 logit
         self.apply(dcgan_init)
@@ -149,6 +162,10 @@ class ConcatDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         _check_images(x, self.channels, self.image_size)
         _check_pairs(x, labels, self.n_classes)
-        onehot = F.one_hot(labels, self.n_classes).to(x.dtype)    # (N, n_classes)
+        onehot = self.one_hot_fn(labels, self.n_classes)          # (N, n_classes)
+        if tuple(onehot.shape) != (len(labels), self.n_classes):
+            raise ValueError(f"one_hot_fn must return shape ({len(labels)}, {self.n_classes}), "
+                             f"got {tuple(onehot.shape)}")
+        onehot = onehot.to(device=x.device, dtype=x.dtype)
         maps = onehot[:, :, None, None].expand(-1, -1, self.image_size, self.image_size)
         return self.head(self.phi(torch.cat([x, maps], dim=1))).flatten()

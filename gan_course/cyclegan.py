@@ -60,6 +60,16 @@ class CycleGANConfig:
 DEFAULT = CycleGANConfig()
 
 
+def ablation_configs(config: CycleGANConfig = DEFAULT) -> dict[str, CycleGANConfig]:
+    """The 2 x 2 ablation of the two content losses, everything else as in ``config``:
+    {"full": config, "cycle only": no identity loss, "identity only": no cycle loss,
+    "GAN alone": neither (``config.without_cycle()``)}."""
+    return {"full": config,
+            "cycle only": replace(config, lambda_identity=0.0),
+            "identity only": replace(config, lambda_cycle=0.0),
+            "GAN alone": config.without_cycle()}
+
+
 class CycleGAN(nn.Module):
     """The four networks of a CycleGAN for images (N, channels, S, S)."""
 

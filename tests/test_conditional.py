@@ -10,6 +10,8 @@ from gan_course.conditional import (
     class_grid,
     conditional_accuracy,
     conditional_train_step,
+    label_scores,
+    one_hot,
     pretrained_conditional_generator,
     train_conditional,
 )
@@ -140,3 +142,50 @@ def test_pretrained_generator_loads_and_samples():
     images = G.sample(torch.tensor([0, 7]), torch.Generator().manual_seed(0))
     assert images.shape == (2, 1, 16, 16) and not G.training
     assert images.min() >= -1 and images.max() <= 1
+
+
+def test_one_hot_is_float_with_one_one_per_row_and_refuses_bad_labels():
+    out = one_hot(torch.tensor([2, 0, 2]), 3)
+    assert out.dtype == torch.float32
+    assert torch.equal(out, torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+    with pytest.raises(ValueError, match="0..2"):
+        one_hot(torch.tensor([3]), 3)
+    with pytest.raises(TypeError):
+        one_hot(torch.tensor([1.0]), 3)
+
+
+def test_concat_discriminator_uses_the_one_hot_function_it_is_given():
+    calls = []
+
+    def counting_one_hot(labels, n_classes):
+        calls.append(len(labels))
+        return torch.zeros(len(labels), n_classes, dtype=torch.int64)  # wrong dtype on purpose
+
+    torch.manual_seed(0)
+    D = ConcatDiscriminator(width=8, one_hot_fn=counting_one_hot).eval()
+    x = torch.rand(3, 1, 16, 16) * 2 - 1
+    blind = D(x, torch.tensor([0, 1, 2]))
+    assert calls == [3] and blind.dtype == torch.float32
+    # every label gets the same (all-zero) code, so the label no longer matters
+    assert torch.equal(blind, D(x, torch.tensor([5, 5, 5])))
+    torch.manual_seed(0)
+    default = ConcatDiscriminator(width=8).eval()
+    assert not torch.equal(default(x, torch.tensor([0, 1, 2])), default(x, torch.tensor([5, 5, 5])))
+
+    def wrong_shape(labels, n_classes):
+        return torch.zeros(len(labels), n_classes + 1)
+
+    with pytest.raises(ValueError, match="one_hot_fn must return shape"):
+        ConcatDiscriminator(width=8, one_hot_fn=wrong_shape)(x, torch.tensor([0, 1, 2]))
+
+
+def test_label_scores_pair_every_image_with_every_label():
+    torch.manual_seed(0)
+    D = ProjectionDiscriminator(width=8).eval()
+    x = torch.rand(4, 1, 16, 16) * 2 - 1
+    scores = label_scores(D, x, 10)
+    assert scores.shape == (4, 10)
+    for i in range(4):
+        for k in (0, 7):
+            assert scores[i, k].item() == pytest.approx(D(x[i:i + 1], torch.tensor([k])).item(),
+                                                        abs=1e-5)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 import torch
 from torch import nn
@@ -10,6 +12,7 @@ from gan_course.cyclegan import (
     CycleGAN,
     CycleGANConfig,
     ImagePool,
+    ablation_configs,
     cycle_loss,
     cyclegan_train_step,
     grade_translation,
@@ -121,6 +124,17 @@ def test_default_config_and_ablation():
     ablation = DEFAULT.without_cycle()
     assert ablation.lambda_cycle == 0.0 and ablation.lambda_identity == 0.0
     assert ablation.steps == DEFAULT.steps and ablation.seed == DEFAULT.seed
+
+
+def test_ablation_configs_switch_off_one_content_loss_at_a_time():
+    base = replace(DEFAULT, lambda_cycle=7.0, lambda_identity=3.0, steps=11)
+    runs = ablation_configs(base)
+    assert list(runs) == ["full", "cycle only", "identity only", "GAN alone"]
+    lambdas = {name: (c.lambda_cycle, c.lambda_identity) for name, c in runs.items()}
+    assert lambdas == {"full": (7.0, 3.0), "cycle only": (7.0, 0.0),
+                       "identity only": (0.0, 3.0), "GAN alone": (0.0, 0.0)}
+    assert all(replace(c, lambda_cycle=0.0, lambda_identity=0.0) == base.without_cycle()
+               for c in runs.values())
 
 
 def test_grading_against_the_hidden_truth(known_translator):
