@@ -5,30 +5,24 @@ Fast part: the catalogue turns a solution region into the bugs learners write. S
 by the check cells after it, except the reviewed equivalents in tests/equivalent_mutants/.
 """
 
+import inspect
 import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
+
+from gan_course import training
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import mutants  # noqa: E402
 
-TRAIN_STEP = """\
-fake = G(z)
-d_loss = discriminator_loss(D(real), D(fake.detach()))
-opt_d.zero_grad()
-d_loss.backward()
-opt_d.step()
-g_loss = g_loss_fn(D(fake))
-opt_g.zero_grad()
-g_loss.backward()
-opt_g.step()
-return d_loss.item(), g_loss.item()
-"""
+# The course's own training step, after its docstring: the region a learner writes in lesson 01.
+TRAIN_STEP = textwrap.dedent(inspect.getsource(training.train_step).split('"""', 2)[2])
 
 
 def descriptions(region: str) -> set[str]:
