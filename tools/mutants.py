@@ -421,8 +421,10 @@ def run_lesson(lesson: str, verbose: bool = False) -> list[Mutant]:
                     print(f"{mutant.outcome:10s} {mutant.key}", flush=True)
                 restored = run(source)
                 assert restored is None, f"restoring {region.function} failed: {restored!r}"
-                for check in region.checks:  # leave the namespace as the checks left it
-                    run(cells[check]["source"])
+            # once all mutants are judged, leave the namespace as the original checks left it
+            # (each mutant's own check run rebinds every name it uses, top to bottom)
+            for check in region.checks:
+                run(cells[check]["source"])
     return mutants
 
 
