@@ -1,7 +1,7 @@
 """Mode collapse benchmark: every cure in ``gan_course.cures.METHODS`` on the ring and grid.
 
 Each run trains one method on one mixture with the method's default settings, then counts
-modes on 2,500 generated samples (the VEEGAN / PacGAN protocol, ``metrics.mode_stats``).
+modes on 2,500 generated samples (the VEEGAN / PacGAN protocol, ``modes.mode_stats``).
 
     python -m benchmarks.mode_collapse [--seeds 0 1 2] [--workers 2] [--json PATH]
 
@@ -26,7 +26,7 @@ import torch
 
 from gan_course.cures import METHOD_SETTINGS, METHODS, TRAIN_SETTINGS, build
 from gan_course.data2d import get_dataset
-from gan_course.metrics import mode_stats
+from gan_course.modes import mode_stats
 from gan_course.training import train
 
 N_EVAL = 2500

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 
-from gan_course.widgets.playground import PlaygroundWidget
+from gan_course.widgets.playground_widget import PlaygroundWidget
 
 
 def measure_fps(seconds: float = 5.0) -> float:

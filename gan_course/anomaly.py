@@ -32,6 +32,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gan_course.dcgan import DCGANDiscriminator, count_doublings, dcgan_init, down_block
+from gan_course.device import module_device
 from gan_course.training import PROGRESS_EVERY_S
 
 LossFn = Callable[..., torch.Tensor]
@@ -180,7 +181,7 @@ def train_encoder(G: nn.Module, D: nn.Module, images: torch.Tensor, steps: int =
     Returns (E in eval mode, loss per step)."""
     if not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    device = next(G.parameters()).device
+    device = module_device(G)
     rng = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     E = Encoder(G.z_dim, images.shape[2], images.shape[1], width).to(device)
@@ -204,7 +205,7 @@ def encoder_scores(x: torch.Tensor, G: nn.Module, D: nn.Module, E: nn.Module,
                    loss_fn: LossFn = reconstruction_loss) -> torch.Tensor:
     """Anomaly scores (N,) on the CPU: loss_fn(x, G, D, E, kappa) per image (by default
     ``reconstruction_loss``), models in eval mode."""
-    device = next(G.parameters()).device
+    device = module_device(G)
     with frozen(G, D, E):
         parts = [loss_fn(x[i:i + batch_size].to(device), G, D, E, kappa).cpu()
                  for i in range(0, len(x), batch_size)]
@@ -214,7 +215,7 @@ def encoder_scores(x: torch.Tensor, G: nn.Module, D: nn.Module, E: nn.Module,
 @torch.no_grad()
 def discriminator_scores(D: nn.Module, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     """Anomaly scores (N,) on the CPU: s(x) = -D(x), the negated logit, D in eval mode."""
-    device = next(D.parameters()).device
+    device = module_device(D)
     with frozen(D):
         parts = [-D(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(parts)

@@ -144,7 +144,7 @@ def register_weights(name: str, file_path: str | Path, made_by: str, **meta: obj
     return entry
 
 
-def load_pretrained(name: str, map_location: str | torch.device | None = None) -> dict:
+def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict:
     """Load the shipped weights called ``name``, after checking their SHA-256 digest.
 
     Returns the checkpoint dict with keys "state_dict" and "meta".

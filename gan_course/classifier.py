@@ -20,8 +20,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_course.checkpoints import load_pretrained
+from gan_course.device import module_device
 from gan_course.fid import feature_statistics, frechet_distance
-from gan_course.metrics import kl_to_uniform
+from gan_course.modes import kl_to_uniform
 
 FEATURES = 64
 WEIGHTS_NAME = "digit_classifier"
@@ -47,12 +48,14 @@ class DigitClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
 
-
-def load_classifier(map_location: str | torch.device | None = "cpu") -> DigitClassifier:
-    """The shipped classifier, checksum-verified, in eval mode."""
-    model = DigitClassifier()
-    model.load_state_dict(load_pretrained(WEIGHTS_NAME, map_location=map_location)["state_dict"])
-    return model.eval()
+    @classmethod
+    def from_pretrained(cls, map_location: str | torch.device = "cpu") -> DigitClassifier:
+        """The shipped classifier (``python tools/train_weights.py classifier`` made it),
+        sha256-checked, on ``map_location``, in eval mode."""
+        model = cls()
+        checkpoint = load_pretrained(WEIGHTS_NAME, map_location=map_location)
+        model.load_state_dict(checkpoint["state_dict"])
+        return model.to(map_location).eval()
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def judge(classifier: DigitClassifier, images: torch.Tensor,
           real_images: torch.Tensor | None = None, batch_size: int = 500) -> SampleReport:
     """Class histogram, KL(histogram || uniform), mean max-probability and, when real images
     are given, the Frechet distance between real and given images' features."""
-    device = next(classifier.parameters()).device
+    device = module_device(classifier)
     probs, feats = [], []
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size].to(device)
@@ -91,6 +94,6 @@ def judge(classifier: DigitClassifier, images: torch.Tensor,
 @torch.no_grad()
 def accuracy(classifier: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of ``images`` (N, 1, 16, 16) whose predicted class equals ``labels`` (N,)."""
-    device = next(classifier.parameters()).device
+    device = module_device(classifier)
     predicted = classifier(images.to(device)).argmax(1).cpu()
     return (predicted == labels).float().mean().item()

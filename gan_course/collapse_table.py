@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from gan_course.metrics import ModeStats
+from gan_course.modes import ModeStats
 
 # method -> dataset -> (modes captured, high-quality %)
 PUBLISHED: dict[str, dict[str, tuple[float, float]]] = {
@@ -42,7 +42,7 @@ def _ours(stats: ModeStats | None) -> str:
 def comparison_table(results: dict[tuple[str, str], ModeStats]) -> str:
     """A Markdown table: for each method, ours (one seed) and published, on ring and grid.
 
-    results maps (method, dataset) to the ``metrics.mode_stats`` of that run.
+    results maps (method, dataset) to the ``modes.mode_stats`` of that run.
     """
     methods = list(dict.fromkeys(method for method, _ in results))
     methods += [method for method in PUBLISHED if method not in methods]

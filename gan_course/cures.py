@@ -27,7 +27,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from gan_course import losses
 from gan_course.data2d import get_dataset
-from gan_course.models import MLPDiscriminator, MLPGenerator, mlp
+from gan_course.mlp import MLPDiscriminator, MLPGenerator, mlp
 from gan_course.training import StepFn, train_step
 
 # --- Packing (PacGAN) --------------------------------------------------------------------------

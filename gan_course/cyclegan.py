@@ -26,10 +26,111 @@ from torch import nn
 
 from gan_course.checkpoints import load_pretrained
 from gan_course.classifier import DigitClassifier, accuracy
-from gan_course.cycle_models import PatchDiscriminator, ResnetGenerator, check_images
+from gan_course.device import module_device
 from gan_course.domains import PairedTest, read_b
+from gan_course.images import check_images
 from gan_course.losses import discriminator_loss_least_squares, generator_loss_least_squares
 from gan_course.training import SnapshotFn, play_rounds
+
+# --- The players ------------------------------------------------------------------------------
+
+def norm_act(channels: int) -> list[nn.Module]:
+    """InstanceNorm2d (per image and channel: mean 0, variance 1, learned scale and shift)
+    followed by ReLU."""
+    return [nn.InstanceNorm2d(channels, affine=True), nn.ReLU()]
+
+
+class ResnetBlock(nn.Module):
+    """y = x + F(x),  F = [reflect-pad, conv 3 x 3, IN, ReLU, reflect-pad, conv 3 x 3, IN].
+
+    Shape (N, C, H, W) -> (N, C, H, W).
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3),
+            *norm_act(channels),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3),
+            nn.InstanceNorm2d(channels, affine=True),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResnetGenerator(nn.Module):
+    """G: (N, channels, S, S) in [-1, 1] -> (N, out_channels, S, S) in [-1, 1] (tanh).
+
+    S must be even (one halving and one doubling). ``width`` is the number of channels at
+    full resolution; the ResNet blocks run at S/2 with 2 * width channels.
+    """
+
+    def __init__(self, channels: int = 1, out_channels: int | None = None,
+                 image_size: int = 16, width: int = 32, n_blocks: int = 3):
+        super().__init__()
+        if image_size % 2 or image_size < 8:
+            raise ValueError(f"image_size must be even and at least 8, got {image_size}")
+        self.channels, self.image_size = channels, image_size
+        self.out_channels = channels if out_channels is None else out_channels
+        layers: list[nn.Module] = [
+            nn.ReflectionPad2d(3), nn.Conv2d(channels, width, 7), *norm_act(width),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), *norm_act(2 * width),
+        ]
+        layers += [ResnetBlock(2 * width) for _ in range(n_blocks)]
+        layers += [
+            nn.ConvTranspose2d(2 * width, width, 3, stride=2, padding=1, output_padding=1),
+            *norm_act(width),
+            nn.ReflectionPad2d(3), nn.Conv2d(width, self.out_channels, 7), nn.Tanh(),
+        ]
+        self.net = nn.Sequential(*layers)
+        self.apply(normal_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_images(x, self.channels, self.image_size, "the generator's input")
+        return self.net(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """D: (N, channels, S, S) -> patch scores (N, 1, S/2, S/2), one per overlapping patch.
+
+    conv 4 x 4 stride 2 -> LeakyReLU(0.2) -> conv 3 x 3 -> IN -> LeakyReLU(0.2) -> conv 3 x 3.
+    Each score looks at a 12 x 12 window of the input (less at the borders, where the
+    windows hang over the padding); only the instance norm's mean and variance, one pair
+    per image and channel, carry information from the rest of the image.
+    """
+
+    def __init__(self, channels: int = 1, image_size: int = 16, width: int = 32):
+        super().__init__()
+        if image_size % 2:
+            raise ValueError(f"image_size must be even, got {image_size}")
+        self.channels, self.image_size = channels, image_size
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 3, padding=1),
+            nn.InstanceNorm2d(2 * width, affine=True), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 1, 3, padding=1),
+        )
+        self.apply(normal_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_images(x, self.channels, self.image_size, "the discriminator's input")
+        return self.net(x)
+
+
+def normal_init(module: nn.Module) -> None:
+    """The paper's initialisation, for ``model.apply(normal_init)``: convolution weights
+    ~ N(0, 0.02) and biases 0; instance-norm scales ~ N(1, 0.02) and shifts 0."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.InstanceNorm2d) and module.weight is not None:
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+# --- The game -----------------------------------------------------------------------------------
 
 WEIGHTS_NAME = "cyclegan_digits"
 
@@ -86,6 +187,19 @@ class CycleGAN(nn.Module):
                     image_size: int = 16) -> CycleGAN:
         """The four networks sized by ``config`` (width, n_blocks, d_width)."""
         return cls(channels, image_size, config.width, config.n_blocks, config.d_width)
+
+    @classmethod
+    def from_pretrained(cls, map_location: str | torch.device = "cpu") -> CycleGAN:
+        """The shipped CycleGAN for the digit domains (``python tools/train_weights.py
+        cyclegan-digits`` made it), sha256-checked, on ``map_location``, in eval mode. Only
+        the generators are shipped; the discriminators are fresh."""
+        checkpoint = load_pretrained(WEIGHTS_NAME, map_location=map_location)
+        meta = checkpoint["meta"]
+        model = cls(meta["channels"], meta["image_size"], meta["width"], meta["n_blocks"],
+                    meta["d_width"])
+        model.G_AB.load_state_dict(checkpoint["state_dict"]["G_AB"])
+        model.G_BA.load_state_dict(checkpoint["state_dict"]["G_BA"])
+        return model.to(map_location).eval()
 
 
 class ImagePool:
@@ -219,7 +333,7 @@ def train_cyclegan(
     channels, size = model.G_AB.channels, model.G_AB.image_size
     check_images(a_images, channels, size, "a_images")
     check_images(b_images, channels, size, "b_images")
-    device = next(model.parameters()).device
+    device = module_device(model)
     data_a, data_b = a_images.detach().cpu(), b_images.detach().cpu()
     pool_a, pool_b = ImagePool(config.pool_size, config.seed), ImagePool(config.pool_size,
                                                                          config.seed + 1)
@@ -246,22 +360,9 @@ def train_cyclegan(
 @torch.no_grad()
 def translate(G: nn.Module, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     """G(images) in batches, on G's device, returned on the CPU. Runs in G's current mode."""
-    device = next(G.parameters()).device
+    device = module_device(G)
     return torch.cat([G(images[i:i + batch_size].to(device)).cpu()
                       for i in range(0, len(images), batch_size)])
-
-
-def pretrained_cyclegan(map_location: str | torch.device | None = None) -> CycleGAN:
-    """The shipped CycleGAN for the digit domains (``python tools/train_weights.py
-    cyclegan-digits`` made it), sha256-checked, on ``map_location`` (default: the CPU), in
-    eval mode. Only the generators are shipped; the discriminators are fresh."""
-    checkpoint = load_pretrained(WEIGHTS_NAME, map_location=map_location or "cpu")
-    meta = checkpoint["meta"]
-    model = CycleGAN(meta["channels"], meta["image_size"], meta["width"], meta["n_blocks"],
-                     meta["d_width"])
-    model.G_AB.load_state_dict(checkpoint["state_dict"]["G_AB"])
-    model.G_BA.load_state_dict(checkpoint["state_dict"]["G_BA"])
-    return model.to(map_location or "cpu").eval()
 
 
 def config_dict(config: CycleGANConfig) -> dict:

@@ -24,6 +24,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from gan_course.augment import ShiftAugment
+from gan_course.checkpoints import load_pretrained
+from gan_course.device import module_device, pick_device, seed_everything
+from gan_course.images import check_images
+from gan_course.training import History, train
+
+WEIGHTS_NAME = "dcgan_digits"
+
 Block = Callable[..., nn.Module]
 
 
@@ -129,8 +137,18 @@ class DCGANGenerator(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw z ~ N(0, I) (on the CPU, for reproducibility) and return G(z) on G's device."""
-        device = next(self.parameters()).device
+        device = module_device(self)
         return self(torch.randn(n, self.z_dim, generator=generator).to(device))
+
+    @classmethod
+    def from_pretrained(cls, map_location: str | torch.device = "cpu") -> DCGANGenerator:
+        """The course's shipped DCGAN for 16 x 16 digits (``python tools/train_weights.py
+        dcgan-digits`` made it), sha256-checked, on ``map_location``, in eval mode."""
+        checkpoint = load_pretrained(WEIGHTS_NAME, map_location=map_location)
+        meta = checkpoint["meta"]
+        G = cls(meta["z_dim"], meta["image_size"], meta.get("channels", 1), meta["width"])
+        G.load_state_dict(checkpoint["state_dict"])
+        return G.to(map_location).eval()
 
 
 class DCGANDiscriminator(nn.Module):
@@ -156,3 +174,48 @@ class DCGANDiscriminator(nn.Module):
             raise ValueError(f"expected images of shape (N, {', '.join(map(str, expected))}), "
                              f"got {tuple(x.shape)}")
         return self.net(x).flatten()
+
+
+# --- The recipe: train a DCGAN on your own images with one call ------------------------------
+
+def train_gan(
+    images: torch.Tensor,
+    steps: int = 2000,
+    batch_size: int = 128,
+    z_dim: int = 32,
+    width: int = 64,
+    lr: float = 2e-4,
+    max_shift: int = 1,
+    decay_from: float = 0.6,
+    device: str | None = None,
+    seed: int = 0,
+    snapshot_every: int = 0,
+    progress: bool = True,
+) -> tuple[DCGANGenerator, History]:
+    """Train a DCGAN on ``images`` (N, C, H, W) in [-1, 1]; return (G in eval mode, history).
+
+    steps: generator updates (each with one discriminator update on a batch of real images
+    drawn with replacement). max_shift: pixels of random shift for the discriminator's input
+    (0 turns augmentation off). device: None for ``pick_device()``. With ``snapshot_every``,
+    ``history.snapshots`` holds G(z) for 64 fixed codes (CPU tensors) every so many steps.
+    """
+    check_images(images, in_range=True)
+    seed_everything(seed)
+    target = pick_device(device)
+    size, channels = images.shape[2], images.shape[1]
+    G = DCGANGenerator(z_dim, size, channels, width).to(target)
+    D = ShiftAugment(DCGANDiscriminator(size, channels, width), max_shift).to(target)
+    data = images.detach().cpu()
+
+    def sample_real(n: int, generator: torch.Generator) -> torch.Tensor:
+        return data[torch.randint(len(data), (n,), generator=generator)]
+
+    z_fixed = torch.randn(64, z_dim, generator=torch.Generator().manual_seed(seed + 1))
+
+    def snapshot(G: DCGANGenerator, D: torch.nn.Module, step: int) -> torch.Tensor:
+        return G(z_fixed.to(target)).cpu()
+
+    history = train(G, D, sample_real, steps=steps, batch_size=batch_size, lr=lr,
+                    decay_from=decay_from, snapshot_every=snapshot_every,
+                    snapshot=snapshot if snapshot_every else None, seed=seed, progress=progress)
+    return G.eval(), history

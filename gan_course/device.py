@@ -14,6 +14,7 @@ import random
 
 import numpy as np
 import torch
+from torch import nn
 
 ENV_VAR = "GAN_COURSE_DEVICE"
 CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -73,3 +74,12 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """The device of the module's first parameter (or buffer); the CPU if it has neither."""
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
+    return torch.device("cpu")

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from gan_course.cycle_models import check_images
 from gan_course.digits import load_digits
+from gan_course.images import check_images
 
 IMAGE_SIZE = 16
 CHANNELS = 1
@@ -39,11 +39,7 @@ STROKE = 3  # the dilation window: 3 x 3
 
 def check_domain_images(x: object, what: str = "images") -> None:
     """Refuse anything but float images (N, 1, 16, 16) with values in [-1, 1], saying why."""
-    check_images(x, CHANNELS, IMAGE_SIZE, what)
-    assert isinstance(x, torch.Tensor)
-    if len(x) and (x.min() < -1.0001 or x.max() > 1.0001):
-        raise ValueError(f"{what} must have values in [-1, 1], got [{x.min().item():.3g}, "
-                         f"{x.max().item():.3g}]: rescale, e.g. x / 127.5 - 1 for 0..255 pixels")
+    check_images(x, CHANNELS, IMAGE_SIZE, what, in_range=True)
 
 
 def dilate(x: torch.Tensor, size: int = STROKE) -> torch.Tensor:

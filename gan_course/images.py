@@ -16,6 +16,48 @@ from matplotlib.axes import Axes
 from PIL import Image
 
 
+def check_images(x: object, channels: int | None = None, image_size: int | None = None,
+                 what: str = "images", in_range: bool = False) -> None:
+    """Refuse, saying how to fix it, anything but a float tensor (N, C, S, S).
+
+    channels: the exact C, or None for 1 (grey) or 3 (RGB).  image_size: the exact S, or None
+    for any square side that is a power of two >= 8.  in_range: also require values in
+    [-1, 1], the generators' tanh range.  ``what`` names the argument in the message.
+    """
+    shown = (f"(N, {channels}, {image_size}, {image_size})" if channels and image_size
+             else "(N, C, H, W)")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{what} must be a torch.Tensor of shape {shown}, got "
+                        f"{type(x).__name__} (for a NumPy array use torch.from_numpy(array))")
+    if not x.is_floating_point():
+        raise TypeError(f"{what} must be floating point with values in [-1, 1], got {x.dtype}: "
+                        "convert 8-bit pixels with images.float() / 127.5 - 1")
+    if channels is not None and image_size is not None:
+        expected = (channels, image_size, image_size)
+        if x.dim() != 4 or tuple(x.shape[1:]) != expected:
+            hint = ""
+            if x.dim() == 3 and tuple(x.shape) == expected:
+                hint = " (a single image: add the batch dimension with x[None])"
+            elif x.dim() == 4 and x.shape[1] != channels:
+                hint = (f" ({x.shape[1]} channels where {channels} are expected: "
+                        "is it an image from another domain or data set?)")
+            raise ValueError(f"{what} must have shape {shown}, got {tuple(x.shape)}{hint}")
+    else:
+        if x.dim() != 4 or x.shape[1] not in (1, 3):
+            raise ValueError(f"{what} must have shape (N, C, H, W) with C = 1 or 3, got "
+                             f"{tuple(x.shape)} (add a channel axis with images[:, None])")
+        height, width = x.shape[2:]
+        if height != width or height < 8 or height & (height - 1):
+            raise ValueError(f"{what} must be square with a side of 8, 16, 32, 64..., got "
+                             f"{height} x {width} (resize them first)")
+    if in_range and x.numel():
+        low, high = x.min().item(), x.max().item()
+        if low < -1.0 - 1e-4 or high > 1.0 + 1e-4:
+            raise ValueError(f"{what} must have values in [-1, 1], got [{low:.3g}, "
+                             f"{high:.3g}] (8-bit pixels: x / 127.5 - 1; pixels in [0, 1]: "
+                             "x * 2 - 1)")
+
+
 def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 1) -> torch.Tensor:
     """Tile images into one uint8 picture (C, H', W'), ``nrow`` per row, grey gaps between.
 

@@ -12,16 +12,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gan_course.device import module_device
+
 _PARALLEL = 1e-4  # below this sin(omega), the two codes are treated as (anti)parallel
-
-
-def module_device(module: nn.Module) -> torch.device:
-    """The device of the module's first parameter (or buffer); the CPU if it has neither."""
-    for tensor in module.parameters():
-        return tensor.device
-    for tensor in module.buffers():
-        return tensor.device
-    return torch.device("cpu")
 
 
 def _check_pair(z0: torch.Tensor, z1: torch.Tensor) -> None:

@@ -3,7 +3,7 @@
 ``Playground`` holds everything one run needs: the data set, the two networks, their
 optimizers, the settings and what has happened so far. ``step(n)`` plays ``n`` rounds of the
 game, ``render()`` draws the current state as a PNG (bytes), ``reset()`` starts again from
-step 0. There is no widget code here: ``gan_course.widgets.playground`` puts buttons on top,
+step 0. There is no widget code here: ``gan_course.widgets.playground_widget`` puts buttons on top,
 and tests or scripts can drive the same object directly.
 
 One round is ``d_steps`` updates of the discriminator followed by one update of the generator,
@@ -29,8 +29,8 @@ import torch
 
 from gan_course.data2d import DATASETS, Toy2D, get_dataset
 from gan_course.losses import LOSS_PAIRS, LossPair, get_loss_pair
-from gan_course.metrics import mode_stats
-from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.mlp import MLPDiscriminator, MLPGenerator
+from gan_course.modes import mode_stats
 from gan_course.playground_view import ARROWS, PlaygroundView
 from gan_course.snapshots import grid_points
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gan_course.device import module_device
+
 
 @dataclass(frozen=True)
 class Snapshot2D:
@@ -36,7 +38,7 @@ def grid_points(extent: float, resolution: int) -> torch.Tensor:
 
 def discriminator_heatmap(D: nn.Module, extent: float, resolution: int = 80) -> torch.Tensor:
     """D(x) = sigmoid(logit(x)) on the grid, shape (resolution, resolution), on the CPU."""
-    device = next(D.parameters()).device
+    device = module_device(D)
     with torch.no_grad():
         logits = D(grid_points(extent, resolution).to(device))
     return torch.sigmoid(logits).reshape(resolution, resolution).cpu()
@@ -48,7 +50,7 @@ def capture_2d(
     """Make a snapshot function for ``train``: G(z_fixed) and D's heat-map at each call."""
 
     def snapshot(G: nn.Module, D: nn.Module, step: int) -> Snapshot2D:
-        device = next(G.parameters()).device
+        device = module_device(G)
         with torch.no_grad():
             samples = G(z_fixed.to(device)).cpu()
         return Snapshot2D(step, samples, discriminator_heatmap(D, extent, resolution), extent)

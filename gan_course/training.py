@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from gan_course.device import module_device
 from gan_course.losses import discriminator_loss, get_generator_loss
 
 # Seconds between progress-bar redraws. In Jupyter every redraw sends a few widget messages;
@@ -108,7 +109,7 @@ def train(
     betas: Adam's (beta1, beta2); WGAN-GP, for one, is usually trained with (0.5, 0.9).
     """
     g_loss_fn = get_generator_loss(g_loss) if isinstance(g_loss, str) else g_loss
-    device = next(G.parameters()).device
+    device = module_device(G)
 
     def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
                    opt_d: torch.optim.Optimizer) -> tuple[float, float]:

@@ -33,7 +33,7 @@ except ImportError:  # the browser fixture skips the test
 pytestmark = pytest.mark.slow
 
 CELL = """\
-from gan_course.widgets.playground import playground_widget
+from gan_course.widgets.playground_widget import playground_widget
 playground_widget(dataset="ring", loss="non-saturating")"""
 CHROMIUM_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchmarks.mode_collapse import best_cure, headline_figures, summarise
 from gan_course.collapse_table import comparison_table, load_benchmark_results, seeds_table
-from gan_course.metrics import ModeStats
+from gan_course.modes import ModeStats
 
 
 def _row(method, dataset, seed, modes, hq):

@@ -12,7 +12,6 @@ from gan_course.conditional import (
     conditional_train_step,
     label_scores,
     one_hot,
-    pretrained_conditional_generator,
     train_conditional,
 )
 from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
@@ -138,7 +137,7 @@ def test_train_conditional_is_reproducible():
 
 
 def test_pretrained_generator_loads_and_samples():
-    G = pretrained_conditional_generator()
+    G = ConditionalGenerator.from_pretrained()
     images = G.sample(torch.tensor([0, 7]), torch.Generator().manual_seed(0))
     assert images.shape == (2, 1, 16, 16) and not G.training
     assert images.min() >= -1 and images.max() <= 1

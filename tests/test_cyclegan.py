@@ -5,13 +5,15 @@ import torch
 from torch import nn
 
 from gan_course import cyclegan
-from gan_course.classifier import accuracy, load_classifier
-from gan_course.cycle_models import PatchDiscriminator, ResnetBlock, ResnetGenerator
+from gan_course.classifier import DigitClassifier, accuracy
 from gan_course.cyclegan import (
     DEFAULT,
     CycleGAN,
     CycleGANConfig,
     ImagePool,
+    PatchDiscriminator,
+    ResnetBlock,
+    ResnetGenerator,
     ablation_configs,
     cycle_loss,
     cyclegan_train_step,
@@ -138,7 +140,7 @@ def test_ablation_configs_switch_off_one_content_loss_at_a_time():
 
 
 def test_grading_against_the_hidden_truth(known_translator):
-    test, classifier = make_paired_test(), load_classifier()
+    test, classifier = make_paired_test(), DigitClassifier.from_pretrained()
     report = grade_translation(known_translator, test, classifier)
     closing = erode(dilate(test.a))
     assert report.gt_err_ab == 0.0
@@ -151,9 +153,9 @@ def test_grading_against_the_hidden_truth(known_translator):
 
 
 def test_pretrained_cyclegan_translates():
-    model = cyclegan.pretrained_cyclegan()
+    model = cyclegan.CycleGAN.from_pretrained()
     assert not model.G_AB.training
     test = make_paired_test()
-    report = grade_translation(model, test, load_classifier())
+    report = grade_translation(model, test, DigitClassifier.from_pretrained())
     assert report.label_keep_ab > 0.9 and report.label_keep_ba > 0.9
     assert report.gt_err_ab < 0.2

@@ -7,6 +7,7 @@ from gan_course.dcgan import (
     conv_output_size,
     dcgan_init,
     down_block,
+    train_gan,
     up_block,
 )
 
@@ -63,3 +64,27 @@ def test_conv_output_size_matches_torch(size, kernel, stride, padding, transpose
 def test_conv_output_size_refuses_what_cannot_be_built(args):
     with pytest.raises(ValueError):
         conv_output_size(*args)
+
+
+def test_train_gan_runs_on_rgb_images_and_records_snapshots():
+    images = torch.rand(32, 3, 8, 8) * 2 - 1
+    G, history = train_gan(images, steps=4, batch_size=8, z_dim=4, width=8, snapshot_every=2,
+                           device="cpu", progress=False)
+    assert not G.training
+    assert G.sample(5).shape == (5, 3, 8, 8)
+    assert len(history.g_loss) == 4
+    assert history.snapshot_steps == [0, 2, 4]
+    assert history.snapshots[0].shape == (64, 3, 8, 8)
+
+
+def test_train_gan_is_reproducible():
+    images = torch.rand(16, 1, 8, 8) * 2 - 1
+    runs = [train_gan(images, steps=3, batch_size=4, z_dim=4, width=8, seed=3, device="cpu",
+                      progress=False)[1].d_loss for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_shipped_generator_loads_and_draws_digits():
+    G = DCGANGenerator.from_pretrained("cpu")
+    x = G.sample(3, torch.Generator().manual_seed(0))
+    assert x.shape == (3, 1, 16, 16) and not G.training

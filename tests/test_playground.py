@@ -23,7 +23,7 @@ from gan_course.losses import (
     gradient_penalty,
 )
 from gan_course.playground import Playground, Settings, torch_threads, validate_settings
-from gan_course.widgets.playground import PlaygroundWidget
+from gan_course.widgets.playground_widget import PlaygroundWidget
 
 torch.set_num_threads(1)
 

@@ -5,7 +5,7 @@ import torch
 
 from gan_course import plotting, snapshots
 from gan_course.data2d import get_dataset
-from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.mlp import MLPDiscriminator, MLPGenerator
 
 
 def test_moving_average_by_hand():

@@ -3,7 +3,7 @@ import torch
 
 from gan_course import losses, snapshots, training
 from gan_course.data2d import get_dataset
-from gan_course.models import MLPDiscriminator, MLPGenerator
+from gan_course.mlp import MLPDiscriminator, MLPGenerator
 
 
 def small_pair(seed=0):

@@ -29,7 +29,6 @@ from gan_course.classifier import (  # noqa: E402
     WEIGHTS_NAME,
     DigitClassifier,
     accuracy,
-    load_classifier,
 )
 from gan_course.conditional import (  # noqa: E402
     ConditionalGenerator,
@@ -37,9 +36,9 @@ from gan_course.conditional import (  # noqa: E402
     conditional_accuracy,
     train_conditional,
 )
+from gan_course.dcgan import train_gan  # noqa: E402
 from gan_course.device import seed_everything  # noqa: E402
 from gan_course.digits import load_digits  # noqa: E402
-from gan_course.gan_api import train_gan  # noqa: E402
 
 CLASSIFIER_EPOCHS = 30
 DCGAN_STEPS = 4000  # twice the lesson's default
@@ -92,7 +91,8 @@ def train_cgan() -> None:
     train_conditional(G, D, data.images, data.labels, steps=CGAN_STEPS, batch_size=128,
                       lr=2e-4, max_shift=1, seed=0)
     G.eval()
-    acc, _ = conditional_accuracy(G, load_classifier(), 1000, torch.Generator().manual_seed(0))
+    classifier = DigitClassifier.from_pretrained()
+    acc, _ = conditional_accuracy(G, classifier, 1000, torch.Generator().manual_seed(0))
     print(f"conditional GAN: classifier agrees with the requested class {acc:.3f}")
     _ship("cgan_digits", G.state_dict(), "python tools/train_weights.py cgan-digits",
           z_dim=32, n_classes=10, image_size=16, channels=1, width=64, steps=CGAN_STEPS,
@@ -111,7 +111,8 @@ def train_cyclegan_digits() -> None:
     seed_everything(0)
     model = cyclegan.CycleGAN.from_config(config)
     cyclegan.train_cyclegan(model, domains.a, domains.b, config)
-    report = cyclegan.grade_translation(model, make_paired_test(), load_classifier())
+    classifier = DigitClassifier.from_pretrained()
+    report = cyclegan.grade_translation(model, make_paired_test(), classifier)
     print(f"CycleGAN on held-out digits: {report.rounded()}")
     state = {"G_AB": model.G_AB.state_dict(), "G_BA": model.G_BA.state_dict()}
     _ship(cyclegan.WEIGHTS_NAME, state, "python tools/train_weights.py cyclegan-digits",

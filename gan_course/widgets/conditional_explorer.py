@@ -24,8 +24,8 @@ import ipywidgets as widgets
 import torch
 from torch import nn
 
+from gan_course.device import module_device
 from gan_course.images import images_to_png
-from gan_course.latent import module_device
 from gan_course.widgets.latent_explorer import code_for_seed
 from gan_course.widgets.timing import slider_response_ms
 

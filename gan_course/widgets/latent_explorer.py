@@ -24,8 +24,9 @@ import ipywidgets as widgets
 import torch
 from torch import nn
 
+from gan_course.device import module_device
 from gan_course.images import images_to_png
-from gan_course.latent import latent_directions, lerp, module_device, slerp
+from gan_course.latent import latent_directions, lerp, slerp
 from gan_course.widgets.timing import slider_response_ms
 
 ERROR_COLOUR = "#b00020"

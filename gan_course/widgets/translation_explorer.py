@@ -25,10 +25,9 @@ import ipywidgets as widgets
 import torch
 from torch import nn
 
-from gan_course.cycle_models import check_images
+from gan_course.device import module_device
 from gan_course.domains import PairedTest, check_domain_images, make_paired_test
-from gan_course.images import images_to_png
-from gan_course.latent import module_device
+from gan_course.images import check_images, images_to_png
 
 INFO_COLOUR = "#333333"
 DOMAINS = (("A: thin", "A"), ("B: bold", "B"))

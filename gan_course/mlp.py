@@ -13,6 +13,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from gan_course.device import module_device
+
 
 def _check_sizes(**sizes: int) -> None:
     for name, value in sizes.items():
@@ -57,7 +59,7 @@ class MLPGenerator(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw z ~ N(0, I) on the model's device and return G(z), shape (n, out_dim)."""
-        device = next(self.parameters()).device
+        device = module_device(self)
         z = torch.randn(n, self.z_dim, generator=generator).to(device)
         return self(z)
 

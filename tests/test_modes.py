@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gan_course.data2d import ring_centres
-from gan_course.metrics import kl_to_uniform, mode_stats, well_covered_modes
+from gan_course.modes import kl_to_uniform, mode_stats, well_covered_modes
 
 CENTRES = ring_centres()
 SIGMA = 0.01

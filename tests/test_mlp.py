@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from gan_course.models import MLPDiscriminator, MLPGenerator, mlp
+from gan_course.mlp import MLPDiscriminator, MLPGenerator, mlp
 
 
 def test_shapes():

@@ -1,6 +1,6 @@
 """The 2-D GAN playground as a notebook widget: controls on top of ``gan_course.playground``.
 
-    from gan_course.widgets.playground import playground_widget
+    from gan_course.widgets.playground_widget import playground_widget
     playground_widget(dataset="ring")      # last line of a cell: shows it
 
 Play runs as an asyncio task on the kernel's own event loop (Jupyter kernels run one): it
