@@ -12,9 +12,10 @@ Every log of a sigmoid is written with softplus(u) = log(1 + e^u), which never o
 
 All functions take logits of shape (N,) and return a scalar tensor.
 
-Further down are two other games the playground can switch to, whose discriminators output a
-plain score rather than a logit: least squares (LSGAN) and Wasserstein with a gradient penalty
-(WGAN-GP). ``get_loss_pair`` looks up both players' losses of a game by name.
+Further down are two other games, whose discriminators output a plain score rather than a
+logit: least squares (LSGAN, lesson 04's CycleGAN plays it) and Wasserstein with a gradient
+penalty (WGAN-GP, lesson 05). A ``LossPair`` holds both players' losses of one game;
+``get_loss_pair`` looks one up by name. Lessons 01, 03, 04, 05 and the playground use them.
 """
 
 from __future__ import annotations
@@ -80,21 +81,6 @@ def generator_logit_gradients(fake_logits: torch.Tensor) -> dict[str, torch.Tens
         (grad,) = torch.autograd.grad(loss_fn(logits) * len(logits), logits)
         out[name] = grad.detach()
     return out
-
-
-GENERATOR_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "minimax": generator_loss_minimax,
-    "non-saturating": generator_loss_nonsaturating,
-}
-
-
-def get_generator_loss(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Look up a generator loss by name: ``minimax`` or ``non-saturating``."""
-    if name not in GENERATOR_LOSSES:
-        raise ValueError(
-            f"Unknown generator loss {name!r}. Valid choices: {', '.join(GENERATOR_LOSSES)}"
-        )
-    return GENERATOR_LOSSES[name]
 
 
 # --- Least-squares GAN (Mao et al., 2017) ----------------------------------------------------
@@ -180,9 +166,10 @@ def gradient_penalty(
     return (norms - 1).pow(2).mean()
 
 
-# --- Loss pairs for the playground ------------------------------------------------------------
-# The existing ``get_generator_loss`` names only generator losses for the logit game above.
-# The playground switches the whole game, so it looks up both players' losses together.
+# --- Games: both players' losses together ---------------------------------------------------
+# ``training.game_round`` plays any game given as a ``LossPair``; ``LOSS_PAIRS`` names the
+# course's four, and ``logit_pair`` / ``wgan_gp_pair`` build one from other functions (a
+# learner's own, say).
 
 GP_WEIGHT = 10.0
 
@@ -191,60 +178,63 @@ GP_WEIGHT = 10.0
 class LossPair:
     """Both players' losses of one GAN variant.
 
-    d_loss(D, real, fake, generator) -> scalar: the discriminator's (critic's) loss; ``fake``
-    is detached; ``generator`` drives any randomness in the loss (WGAN-GP's mixing weights).
+    d_loss(D, real, fake) -> scalar: the discriminator's (critic's) loss; ``fake`` is detached.
     g_loss(fake_scores) -> scalar: the generator's loss from D's raw outputs on G(z), (N,).
     output: what D's raw output means, for drawing it: ``"logit"`` (D(x) = sigmoid),
     ``"score"`` (least squares, target 1 real / 0 fake) or ``"critic"`` (unbounded).
     """
 
     name: str
-    d_loss: Callable[..., torch.Tensor]
+    d_loss: Callable[[Callable[[torch.Tensor], torch.Tensor], torch.Tensor, torch.Tensor],
+                     torch.Tensor]
     g_loss: Callable[[torch.Tensor], torch.Tensor]
     output: str
 
 
-def _d_loss_logits(
-    D: Callable[[torch.Tensor], torch.Tensor],
-    real: torch.Tensor,
-    fake: torch.Tensor,
-    generator: torch.Generator | None = None,
-) -> torch.Tensor:
-    """L_D = mean(softplus(-D(x))) + mean(softplus(D(G(z))))  (see ``discriminator_loss``)."""
-    return discriminator_loss(D(real), D(fake))
+def logit_pair(
+    g_loss_fn: Callable[[torch.Tensor], torch.Tensor] = generator_loss_nonsaturating,
+    d_loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = discriminator_loss,
+    name: str = "non-saturating",
+) -> LossPair:
+    """The logit game with these losses:
+
+        L_D = d_loss_fn(D(x), D(G(z)))        L_G = g_loss_fn(D(G(z)))
+    """
+
+    def d_loss(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+               fake: torch.Tensor) -> torch.Tensor:
+        return d_loss_fn(D(real), D(fake))
+
+    return LossPair(name, d_loss, g_loss_fn, "logit")
 
 
-def _d_loss_least_squares(
-    D: Callable[[torch.Tensor], torch.Tensor],
-    real: torch.Tensor,
-    fake: torch.Tensor,
-    generator: torch.Generator | None = None,
-) -> torch.Tensor:
+def _d_loss_least_squares(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+                          fake: torch.Tensor) -> torch.Tensor:
     """L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]."""
     return discriminator_loss_least_squares(D(real), D(fake))
 
 
-def _d_loss_wgan_gp(
-    D: Callable[[torch.Tensor], torch.Tensor],
-    real: torch.Tensor,
-    fake: torch.Tensor,
-    generator: torch.Generator | None = None,
-) -> torch.Tensor:
-    """L_f = E[f(G(z))] - E[f(x)] + lambda * GP,   lambda = GP_WEIGHT."""
-    return critic_loss_wasserstein(D(real), D(fake)) + GP_WEIGHT * gradient_penalty(
-        D, real, fake, generator=generator
-    )
+def wgan_gp_pair(
+    penalty_fn: Callable[..., torch.Tensor] = gradient_penalty,
+    gp_weight: float = GP_WEIGHT,
+) -> LossPair:
+    """WGAN-GP:  L_f = E[f(G(z))] - E[f(x)] + gp_weight * penalty_fn(f, x, G(z)),
+    L_G = -E[f(G(z))].  lambda = ``gp_weight`` = 10 in the paper."""
+
+    def d_loss(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+               fake: torch.Tensor) -> torch.Tensor:
+        return critic_loss_wasserstein(D(real), D(fake)) + gp_weight * penalty_fn(D, real, fake)
+
+    return LossPair("wgan-gp", d_loss, generator_loss_wasserstein, "critic")
 
 
 LOSS_PAIRS: dict[str, LossPair] = {
-    "minimax": LossPair("minimax", _d_loss_logits, generator_loss_minimax, "logit"),
-    "non-saturating": LossPair(
-        "non-saturating", _d_loss_logits, generator_loss_nonsaturating, "logit"
-    ),
+    "minimax": logit_pair(generator_loss_minimax, name="minimax"),
+    "non-saturating": logit_pair(generator_loss_nonsaturating, name="non-saturating"),
     "least-squares": LossPair(
         "least-squares", _d_loss_least_squares, generator_loss_least_squares, "score"
     ),
-    "wgan-gp": LossPair("wgan-gp", _d_loss_wgan_gp, generator_loss_wasserstein, "critic"),
+    "wgan-gp": wgan_gp_pair(),
 }
 
 

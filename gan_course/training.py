@@ -1,12 +1,16 @@
-"""The GAN training loop, written out step by step.
+"""The GAN training loop, written out step by step (lessons 01-07 train with it).
 
-One training step plays one round of the game:
+One round of the game is
 
-1. the discriminator takes a gradient step to tell real from fake better;
-2. the generator takes a gradient step to fool the updated discriminator.
+1. ``d_steps`` gradient steps of the discriminator (the critic) to tell real from fake better;
+2. one gradient step of the generator to fool the updated discriminator.
 
-``train`` repeats that with a progress bar, optionally records snapshots (for pictures and
-animations), and returns a ``History`` of the losses.
+``game_round`` plays one round of any game named by a ``losses.LossPair`` (the logit game of
+lesson 01, least squares, WGAN-GP). ``train_step`` is lesson 01's round of the logit game,
+written out line by line; the lesson's exercise re-writes it. ``train`` repeats rounds with a
+progress bar, with the settings of a ``TrainConfig``, and returns a ``History``;
+``play_rounds`` is the loop itself, shared by every family's trainer (conditional, CycleGAN).
+``sampler`` and ``random_index`` draw the batches.
 """
 
 from __future__ import annotations
@@ -15,32 +19,115 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from gan_course.device import module_device
-from gan_course.losses import discriminator_loss, get_generator_loss
+from gan_course.losses import LossPair, discriminator_loss, get_loss_pair
 
 # Seconds between progress-bar redraws. In Jupyter every redraw sends a few widget messages;
 # tqdm's default (0.1 s) over a minute-long loop sends thousands, which a client that reads
 # them only after the cell ends (nbval does) can lose, the cell's closing message with them.
 PROGRESS_EVERY_S = 1.0
 
+# What a round returns: the losses of this round by name; "d" and "g" at least.
+Losses = dict[str, float]
+# A custom round for ``train``: (G, D, opt_g, opt_d, real, z, g_loss_fn) -> (d_loss, g_loss).
 StepFn = Callable[..., tuple[float, float]]
 SnapshotFn = Callable[[nn.Module, nn.Module, int], Any]
-RoundFn = Callable[[torch.Generator, torch.optim.Optimizer, torch.optim.Optimizer],
-                   tuple[float, float]]
+RoundFn = Callable[[torch.Generator, torch.optim.Optimizer, torch.optim.Optimizer], Losses]
+SampleFn = Callable[[int, torch.Generator], torch.Tensor]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The settings of one training run, passed by name: ``TrainConfig(steps=2000, lr=2e-4)``.
+
+    steps: rounds to play.  batch_size: samples per discriminator step.  lr, betas: Adam's
+    (betas (0.5, 0.999) as in DCGAN; WGAN-GP used (0.5, 0.9)).  decay_from: the fraction of
+    the run after which both learning rates fall linearly to 5 % (1.0: never).  d_steps:
+    discriminator steps per generator step.  seed: seeds the batches drawn.  snapshot_every:
+    call the snapshot function every so many steps (0: only at the end).  progress: show a
+    progress bar.
+    """
+
+    steps: int = 4000
+    batch_size: int = 256
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    decay_from: float = 1.0
+    d_steps: int = 1
+    seed: int = 0
+    snapshot_every: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        problems = [f"{name} must be a positive integer, got {getattr(self, name)!r}"
+                    for name in ("steps", "batch_size", "d_steps")
+                    if not _is_int(getattr(self, name)) or getattr(self, name) <= 0]
+        if not _is_int(self.snapshot_every) or self.snapshot_every < 0:
+            problems.append(f"snapshot_every must be an integer >= 0, got {self.snapshot_every!r}")
+        if not _is_int(self.seed):
+            problems.append(f"seed must be an integer, got {self.seed!r}")
+        if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or not self.lr > 0:
+            problems.append(f"lr must be a positive number, got {self.lr!r}")
+        if not isinstance(self.decay_from, (int, float)) or not 0 <= self.decay_from <= 1:
+            problems.append(f"decay_from must be a fraction in [0, 1], got {self.decay_from!r}")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            problems.append(f"betas must be two numbers in [0, 1), got {self.betas!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 @dataclass
 class History:
-    """What happened during training: one entry per step, snapshots when asked for."""
+    """What happened during training: every loss by name, one entry per step, and the
+    snapshots (with the steps they were taken at) when asked for."""
 
-    d_loss: list[float] = field(default_factory=list)
-    g_loss: list[float] = field(default_factory=list)
+    losses: dict[str, list[float]] = field(default_factory=dict)
     snapshot_steps: list[int] = field(default_factory=list)
     snapshots: list[Any] = field(default_factory=list)
+
+    @property
+    def d_loss(self) -> list[float]:
+        """The discriminator's (critic's) loss at every step."""
+        return self.losses.get("d", [])
+
+    @property
+    def g_loss(self) -> list[float]:
+        """The generator's loss at every step."""
+        return self.losses.get("g", [])
+
+    def append(self, values: Losses) -> None:
+        """Record one step's losses."""
+        for name, value in values.items():
+            self.losses.setdefault(name, []).append(value)
+
+
+def random_index(size: int, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n indices drawn uniformly from 0..size-1 with replacement: (n,) int64 on the CPU."""
+    if size <= 0:
+        raise ValueError("cannot draw a batch from an empty data set (0 samples)")
+    return torch.randint(size, (n,), generator=generator)
+
+
+def sampler(data: torch.Tensor) -> SampleFn:
+    """A ``sample_real(n, generator)`` for ``train``: n rows of ``data`` (N, ...) drawn with
+    replacement, returned on the CPU (``train`` moves them to G's device)."""
+    rows = data.detach().cpu()
+    if len(rows) == 0:
+        raise ValueError("cannot train on an empty data set (0 samples)")
+
+    def sample_real(n: int, generator: torch.Generator) -> torch.Tensor:
+        return rows[random_index(len(rows), n, generator)]
+
+    return sample_real
 
 
 def train_step(
@@ -52,7 +139,7 @@ def train_step(
     z: torch.Tensor,
     g_loss_fn: Callable[[torch.Tensor], torch.Tensor],
 ) -> tuple[float, float]:
-    """One round of the game; returns (discriminator loss, generator loss) as floats.
+    """Lesson 01's round of the logit game; returns (discriminator loss, generator loss).
 
     real: (N, ...) a batch of data.  z: (N, z_dim) latent codes.
     D step:  minimise  L_D = -E[log D(x)] - E[log(1 - D(G(z)))]   (G held fixed: detach)
@@ -65,6 +152,39 @@ def train_step(
     opt_d.step()
 
     g_loss = g_loss_fn(D(fake))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss.item(), g_loss.item()
+
+
+def game_round(
+    G: nn.Module,
+    D: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    z: torch.Tensor,
+    pair: LossPair,
+    d_steps: int = 1,
+) -> tuple[float, float]:
+    """One round of the game ``pair`` names; returns (last D loss, G loss) as floats.
+
+    real: (d_steps * N, ...) and z: (d_steps * N, z_dim) are cut into d_steps chunks of N.
+    D step k (k = 1..d_steps):  minimise  pair.d_loss(D, real_k, G(z_k).detach())
+    G step (once):              minimise  pair.g_loss(D(G(z_last)))   (reuses the last codes)
+    """
+    if real.shape[0] % d_steps != 0 or z.shape[0] != real.shape[0]:
+        raise ValueError(f"real ({real.shape[0]}) and z ({z.shape[0]}) must hold the same "
+                         f"number of samples, a multiple of d_steps = {d_steps}")
+    z_chunks = z.chunk(d_steps)
+    for real_chunk, z_chunk in zip(real.chunk(d_steps), z_chunks, strict=True):
+        d_loss = pair.d_loss(D, real_chunk, G(z_chunk).detach())
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+
+    g_loss = pair.g_loss(D(G(z_chunks[-1])))
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
@@ -86,86 +206,73 @@ def _linear_decay(total_steps: int, decay_from: float) -> Callable[[int], float]
 def train(
     G: nn.Module,
     D: nn.Module,
-    sample_real: Callable[[int, torch.Generator], torch.Tensor],
-    steps: int = 4000,
-    batch_size: int = 256,
-    lr: float = 1e-3,
-    g_loss: str | Callable[[torch.Tensor], torch.Tensor] = "non-saturating",
-    step_fn: StepFn = train_step,
-    decay_from: float = 1.0,
-    snapshot_every: int = 0,
+    sample_real: SampleFn,
+    config: TrainConfig = TrainConfig(),
+    loss: str | LossPair = "non-saturating",
+    step_fn: StepFn | None = None,
     snapshot: SnapshotFn | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    betas: tuple[float, float] = (0.5, 0.999),
 ) -> History:
-    """Train G against D with Adam (betas 0.5, 0.999, as in DCGAN) and return the History.
+    """Train G against D with the settings in ``config``; return the History.
 
-    sample_real(n, generator) -> (n, ...) draws real data; it is moved to G's device.
-    g_loss: ``"minimax"``, ``"non-saturating"`` or a function of the fake logits.
-    step_fn: the function that plays one round (the learner can pass their own).
-    decay_from: fraction of the run after which both learning rates fall linearly to 5 %.
-    snapshot(G, D, step) is called every ``snapshot_every`` steps (and at the end).
-    betas: Adam's (beta1, beta2); WGAN-GP, for one, is usually trained with (0.5, 0.9).
+    sample_real(n, generator) -> (n, ...) draws real data (``sampler(data)`` makes one); it is
+    moved to G's device.  loss: the game, a ``losses.LossPair`` or its name in
+    ``losses.LOSS_PAIRS``.  Each step draws d_steps * batch_size real samples and codes and
+    plays ``game_round``, or ``step_fn(G, D, opt_g, opt_d, real, z, pair.g_loss)`` if given
+    (lesson 01 passes the learner's ``train_step``).  snapshot(G, D, step) is called every
+    ``config.snapshot_every`` steps and at the end.
     """
-    g_loss_fn = get_generator_loss(g_loss) if isinstance(g_loss, str) else g_loss
+    pair = get_loss_pair(loss) if isinstance(loss, str) else loss
     device = module_device(G)
+    n = config.batch_size * config.d_steps
 
     def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
-                   opt_d: torch.optim.Optimizer) -> tuple[float, float]:
-        real = sample_real(batch_size, rng).to(device)
-        z = torch.randn(batch_size, G.z_dim, generator=rng).to(device)
-        return step_fn(G, D, opt_g, opt_d, real, z, g_loss_fn)
+                   opt_d: torch.optim.Optimizer) -> Losses:
+        real = sample_real(n, rng).to(device)
+        z = torch.randn(n, G.z_dim, generator=rng).to(device)
+        if step_fn is None:
+            d_value, g_value = game_round(G, D, opt_g, opt_d, real, z, pair, config.d_steps)
+        else:
+            d_value, g_value = step_fn(G, D, opt_g, opt_d, real, z, pair.g_loss)
+        return {"d": d_value, "g": g_value}
 
-    return play_rounds(G, D, play_round, steps, lr, decay_from, snapshot_every, snapshot,
-                       seed, progress, betas)
+    return play_rounds(G, D, play_round, config, snapshot)
 
 
 def play_rounds(
     G: nn.Module,
     D: nn.Module,
     play_round: RoundFn,
-    steps: int,
-    lr: float,
-    decay_from: float,
-    snapshot_every: int,
-    snapshot: SnapshotFn | None,
-    seed: int,
-    progress: bool,
-    betas: tuple[float, float] = (0.5, 0.999),
+    config: TrainConfig,
+    snapshot: SnapshotFn | None = None,
 ) -> History:
-    """The loop every training function shares: ``steps`` rounds with a progress bar.
+    """The loop every trainer shares: ``config.steps`` rounds with a progress bar.
 
-    Makes Adam (``betas``, by default 0.5 and 0.999) for G and D with the linear
-    learning-rate decay, then each step calls play_round(rng, opt_g, opt_d) -> (d_loss,
-    g_loss), with ``rng`` a CPU generator seeded by ``seed`` for drawing batches; records the
-    losses, steps the schedulers and calls snapshot(G, D, step) every ``snapshot_every``
+    Makes Adam (lr, betas from ``config``) for G and D with the linear learning-rate decay,
+    then each step calls play_round(rng, opt_g, opt_d) -> {"d": ..., "g": ..., ...}, with
+    ``rng`` a CPU generator seeded by ``config.seed`` for drawing batches; records the losses,
+    steps the schedulers and calls snapshot(G, D, step) every ``config.snapshot_every``
     steps and at the end.
     """
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    rng = torch.Generator().manual_seed(seed)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
-    factor = _linear_decay(steps, decay_from)
+    rng = torch.Generator().manual_seed(config.seed)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr, betas=config.betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr, betas=config.betas)
+    factor = _linear_decay(config.steps, config.decay_from)
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_g, opt_d)]
 
     history = History()
-    bar = tqdm(range(steps), desc="training", disable=not progress, mininterval=PROGRESS_EVERY_S)
+    bar = tqdm(range(config.steps), desc="training", disable=not config.progress,
+               mininterval=PROGRESS_EVERY_S)
     for step in bar:
-        d_value, g_value = play_round(rng, opt_g, opt_d)
-        history.d_loss.append(d_value)
-        history.g_loss.append(g_value)
+        values = play_round(rng, opt_g, opt_d)
+        history.append(values)
         for scheduler in schedulers:
             scheduler.step()
-        if snapshot is not None and snapshot_every and step % snapshot_every == 0:
+        if snapshot is not None and config.snapshot_every and step % config.snapshot_every == 0:
             _record(history, snapshot, G, D, step)
         if step % 100 == 0:
-            bar.set_postfix(d_loss=f"{d_value:.3f}", g_loss=f"{g_value:.3f}")
+            bar.set_postfix(d_loss=f"{values['d']:.3f}", g_loss=f"{values['g']:.3f}")
     if snapshot is not None:
-        _record(history, snapshot, G, D, steps)
+        _record(history, snapshot, G, D, config.steps)
     return history
 
 

@@ -2,8 +2,20 @@ import math
 
 import pytest
 import torch
+from torch import nn
 
 from gan_course import losses
+from gan_course.losses import (
+    LOSS_PAIRS,
+    critic_loss_wasserstein,
+    discriminator_loss_least_squares,
+    generator_loss_least_squares,
+    generator_loss_minimax,
+    generator_loss_nonsaturating,
+    generator_loss_wasserstein,
+    get_loss_pair,
+    gradient_penalty,
+)
 
 
 def test_discriminator_loss_hand_values():
@@ -35,12 +47,6 @@ def test_minimax_gradient_vanishes_where_nonsaturating_does_not():
     assert abs(g_ns.item()) > 1000 * abs(g_minimax.item())
 
 
-def test_loss_lookup():
-    assert losses.get_generator_loss("minimax") is losses.generator_loss_minimax
-    with pytest.raises(ValueError, match="Valid choices: minimax, non-saturating"):
-        losses.get_generator_loss("nonsaturating")
-
-
 def test_generator_logit_gradients_match_the_hand_derivation():
     logits = torch.tensor([-20.0, -math.log(3), 0.0, 2.5, 20.0])
     d = torch.sigmoid(logits)
@@ -52,3 +58,49 @@ def test_generator_logit_gradients_match_the_hand_derivation():
     alone = losses.generator_logit_gradients(logits[1:2])
     assert alone["minimax"].item() == pytest.approx(-0.25)
     assert not grads["minimax"].requires_grad
+
+
+# --- least squares, Wasserstein and the gradient penalty ---------------------------------------
+
+
+def test_least_squares_losses_by_hand():
+    real, fake = torch.tensor([1.0, 0.0]), torch.tensor([0.5, -1.0])
+    # L_D = 1/2 mean((r - 1)^2) + 1/2 mean(f^2) = 1/2 * (0 + 1)/2 + 1/2 * (0.25 + 1)/2
+    assert discriminator_loss_least_squares(real, fake).item() == pytest.approx(0.25 + 0.3125)
+    # L_G = 1/2 mean((f - 1)^2) = 1/2 * (0.25 + 4)/2
+    assert generator_loss_least_squares(fake).item() == pytest.approx(1.0625)
+
+
+def test_wasserstein_losses_by_hand():
+    real, fake = torch.tensor([2.0, 4.0]), torch.tensor([-1.0, 0.0])
+    assert critic_loss_wasserstein(real, fake).item() == pytest.approx(-0.5 - 3.0)
+    assert generator_loss_wasserstein(fake).item() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("w", [(3.0, 4.0), (0.6, 0.8), (0.1, 0.0)])
+def test_gradient_penalty_of_linear_critic_is_closed_form(w):
+    critic = nn.Linear(2, 1)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([w]))
+    real, fake = torch.randn(16, 2), torch.randn(16, 2)
+    penalty = gradient_penalty(lambda x: critic(x).squeeze(1), real, fake)
+    norm = math.hypot(*w)
+    assert penalty.item() == pytest.approx((norm - 1) ** 2, rel=1e-5, abs=1e-7)
+    # and it trains the critic: d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w|
+    penalty.backward()
+    expected = [2 * (norm - 1) * wi / norm for wi in w]
+    assert critic.weight.grad[0].tolist() == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_gradient_penalty_uses_given_mixing_weights():
+    critic = lambda x: (x**2).sum(dim=1)  # noqa: E731 - grad f = 2x, so |grad| = 2|x|
+    real, fake = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 0.0]])
+    penalty = gradient_penalty(critic, real, fake, eps=torch.tensor([0.25]))
+    assert penalty.item() == pytest.approx((2 * 0.25 - 1) ** 2)
+
+
+def test_loss_pairs_by_name():
+    assert LOSS_PAIRS["minimax"].g_loss is generator_loss_minimax
+    assert LOSS_PAIRS["non-saturating"].g_loss is generator_loss_nonsaturating
+    with pytest.raises(ValueError, match="least-squares.*wgan-gp"):
+        get_loss_pair("hinge")

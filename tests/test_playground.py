@@ -1,4 +1,4 @@
-"""The 2-D GAN playground: its extra losses, the engine and the widget, all headless.
+"""The 2-D GAN playground: the engine and the widget, all headless.
 
 ``Image.value`` is ``bytes`` in ipywidgets 7 and a ``memoryview`` in 8, hence ``bytes(...)``.
 """
@@ -12,16 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course.losses import (
-    LOSS_PAIRS,
-    critic_loss_wasserstein,
-    discriminator_loss_least_squares,
-    generator_loss_least_squares,
-    generator_loss_wasserstein,
-    get_generator_loss,
-    get_loss_pair,
-    gradient_penalty,
-)
+from gan_course.losses import LOSS_PAIRS
 from gan_course.playground import Playground, Settings, torch_threads, validate_settings
 from gan_course.widgets.playground_widget import PlaygroundWidget
 
@@ -32,52 +23,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def parameters(module: nn.Module) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for p in module.parameters()])
-
-
-# --- losses -------------------------------------------------------------------------------------
-
-
-def test_least_squares_losses_by_hand():
-    real, fake = torch.tensor([1.0, 0.0]), torch.tensor([0.5, -1.0])
-    # L_D = 1/2 mean((r - 1)^2) + 1/2 mean(f^2) = 1/2 * (0 + 1)/2 + 1/2 * (0.25 + 1)/2
-    assert discriminator_loss_least_squares(real, fake).item() == pytest.approx(0.25 + 0.3125)
-    # L_G = 1/2 mean((f - 1)^2) = 1/2 * (0.25 + 4)/2
-    assert generator_loss_least_squares(fake).item() == pytest.approx(1.0625)
-
-
-def test_wasserstein_losses_by_hand():
-    real, fake = torch.tensor([2.0, 4.0]), torch.tensor([-1.0, 0.0])
-    assert critic_loss_wasserstein(real, fake).item() == pytest.approx(-0.5 - 3.0)
-    assert generator_loss_wasserstein(fake).item() == pytest.approx(0.5)
-
-
-@pytest.mark.parametrize("w", [(3.0, 4.0), (0.6, 0.8), (0.1, 0.0)])
-def test_gradient_penalty_of_linear_critic_is_closed_form(w):
-    critic = nn.Linear(2, 1)
-    with torch.no_grad():
-        critic.weight.copy_(torch.tensor([w]))
-    real, fake = torch.randn(16, 2), torch.randn(16, 2)
-    penalty = gradient_penalty(lambda x: critic(x).squeeze(1), real, fake)
-    norm = math.hypot(*w)
-    assert penalty.item() == pytest.approx((norm - 1) ** 2, rel=1e-5, abs=1e-7)
-    # and it trains the critic: d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w|
-    penalty.backward()
-    expected = [2 * (norm - 1) * wi / norm for wi in w]
-    assert critic.weight.grad[0].tolist() == pytest.approx(expected, rel=1e-5, abs=1e-7)
-
-
-def test_gradient_penalty_uses_given_mixing_weights():
-    critic = lambda x: (x**2).sum(dim=1)  # noqa: E731 - grad f = 2x, so |grad| = 2|x|
-    real, fake = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 0.0]])
-    penalty = gradient_penalty(critic, real, fake, eps=torch.tensor([0.25]))
-    assert penalty.item() == pytest.approx((2 * 0.25 - 1) ** 2)
-
-
-def test_loss_names_old_and_new():
-    assert get_generator_loss("minimax") is LOSS_PAIRS["minimax"].g_loss
-    assert get_generator_loss("non-saturating") is LOSS_PAIRS["non-saturating"].g_loss
-    with pytest.raises(ValueError, match="least-squares.*wgan-gp"):
-        get_loss_pair("hinge")
 
 
 # --- engine -------------------------------------------------------------------------------------
