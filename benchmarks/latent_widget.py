@@ -14,19 +14,18 @@ import sys
 import torch
 from torch import nn
 
-from gan_course.checkpoints import load_pretrained
 from gan_course.dcgan import DCGANGenerator
 from gan_course.widgets.latent_explorer import LatentExplorer
 
 
 def digits_generator() -> nn.Module:
-    """DCGANGenerator(z_dim=32, image_size=16, width=64), with the shipped weights if any."""
-    G = DCGANGenerator(z_dim=32, image_size=16, channels=1, width=64)
+    """The shipped 16 x 16 digits DCGAN (``DCGANGenerator.from_pretrained``), or if its weights
+    are missing an untrained DCGANGenerator(z_dim=32, image_size=16, width=64), in eval mode."""
     try:
-        G.load_state_dict(load_pretrained("dcgan_digits", map_location="cpu")["state_dict"])
+        return DCGANGenerator.from_pretrained(map_location="cpu")
     except (ValueError, FileNotFoundError) as error:
         print(f"(untrained generator: {error})", file=sys.stderr)
-    return G.eval()
+    return DCGANGenerator(z_dim=32, image_size=16, channels=1, width=64).eval()
 
 
 def measure_widget_ms(G: nn.Module | None = None, repeats: int = 50) -> float:

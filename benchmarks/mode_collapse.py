@@ -1,7 +1,9 @@
 """Mode collapse benchmark: every cure in ``gan_course.cures.METHODS`` on the ring and grid.
 
-Each run trains one method on one mixture with the method's default settings, then counts
-modes on 2,500 generated samples (the VEEGAN / PacGAN protocol, ``modes.mode_stats``).
+Each run trains one method on one mixture with the method's default settings (its
+``cures.Run.config``), then counts modes on 2,500 generated samples (the VEEGAN / PacGAN
+protocol, ``cures.evaluation_samples`` and ``modes.mode_stats``). Lesson 05 runs one seed of
+the same race and reports its figures under the same names (``collapse_table.figure_name``).
 
     python -m benchmarks.mode_collapse [--seeds 0 1 2] [--workers 2] [--json PATH]
 
@@ -20,33 +22,40 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
 
-from gan_course.cures import METHOD_SETTINGS, METHODS, TRAIN_SETTINGS, build
+from gan_course.collapse_table import figure_name, split_summary_key, summary_key
+from gan_course.cures import (
+    METHODS,
+    TRAIN_CONFIGS,
+    WGAN_GP_BETAS,
+    WGAN_GP_CRITIC_STEPS,
+    build,
+    evaluation_samples,
+)
 from gan_course.data2d import get_dataset
 from gan_course.modes import mode_stats
 from gan_course.training import train
 
-N_EVAL = 2500
 FIGURES = ("modes", "hq_pct", "kl", "seconds")
 
 
 def run(method: str, dataset: str, seed: int, **overrides: object) -> dict:
     """Train ``method`` on ``dataset`` with ``seed``; return its mode statistics and time.
 
-    overrides replace the method's training settings (steps, lr, ...), for tuning.
+    overrides replace fields of the method's ``TrainConfig`` (steps, lr, ...), for tuning.
     """
     torch.set_num_threads(1)
-    setup = build(method, dataset, seed)
-    kwargs = {**setup.train_kwargs, **overrides}
+    built = build(method, dataset, seed)  # a cures.Run
+    config = replace(built.config, **overrides)
     start = time.perf_counter()
-    train(setup.G, setup.D, setup.sample_real, step_fn=setup.step_fn, progress=False, **kwargs)
+    train(built.G, built.D, built.sample_real, config, loss=built.loss)
     seconds = time.perf_counter() - start
     data = get_dataset(dataset)
-    with torch.no_grad():
-        samples = setup.G.sample(N_EVAL, torch.Generator().manual_seed(10_000 + seed))
+    samples = evaluation_samples(built.G, seed)
     stats = mode_stats(samples, data.centres, data.sigma)
     return {
         "method": method,
@@ -63,7 +72,7 @@ def summarise(rows: list[dict]) -> dict:
     """Mean and standard deviation of each figure per (method, dataset)."""
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        groups.setdefault(f"{row['method']}/{row['dataset']}", []).append(row)
+        groups.setdefault(summary_key(row["method"], row["dataset"]), []).append(row)
     summary = {}
     for key, group in groups.items():
         summary[key] = {}
@@ -105,7 +114,7 @@ def best_cure(summary: dict) -> str | None:
     None if only vanilla was run."""
     scores: dict[str, list[float]] = {}
     for key, figures in summary.items():
-        method, dataset = key.split("/")
+        method, dataset = split_summary_key(key)
         n_modes = len(get_dataset(dataset).centres)
         scores.setdefault(method, []).append(figures["modes"][0] / n_modes
                                              * figures["hq_pct"][0] / 100)
@@ -118,10 +127,9 @@ def headline_figures(summary: dict) -> dict:
     best = best_cure(summary)
     figures: dict[str, float | str] = {"best_cure": best}
     for key, values in summary.items():
-        method, dataset = key.split("/")
+        method, dataset = split_summary_key(key)
         for name in ("modes", "hq_pct", "kl"):
-            prefix = method.replace("-", "_")
-            figures[f"{prefix}_{dataset}_{name}_mean"] = values[name][0]
+            figures[figure_name(method, dataset, name) + "_mean"] = values[name][0]
             if method == best:
                 figures[f"best_{dataset}_{name}"] = values[name][0]
     return figures
@@ -142,7 +150,8 @@ def main() -> None:
     report = {
         "command": "python -m benchmarks.mode_collapse " + " ".join(sys.argv[1:]),
         "seeds": len(args.seeds),
-        "settings": {"train": TRAIN_SETTINGS, "method": METHOD_SETTINGS},
+        "settings": {"train": {name: asdict(config) for name, config in TRAIN_CONFIGS.items()},
+                     "wgan-gp": {"betas": WGAN_GP_BETAS, "d_steps": WGAN_GP_CRITIC_STEPS}},
         "runs": rows,
         "mean_std": summary,
         "headline": headline_figures(summary),

@@ -1,4 +1,5 @@
-"""How smoothly the 2-D GAN playground plays on this machine:  python -m benchmarks.playground
+"""How smoothly the 2-D GAN playground (lesson 01's last cell) plays on this machine:
+python -m benchmarks.playground
 
 Builds the widget on the ring with its default settings and does what play does, frame after
 frame (train ``steps_per_frame`` rounds, draw the PNG, put it in the image widget), for a

@@ -1,4 +1,6 @@
-"""Anomaly detection with a GAN trained on normal data only, and the AUROC that judges it.
+"""Anomaly detection with a GAN trained on normal data only, and the AUROC that judges it
+(lesson 07, part 1; the lesson's exercises re-write ``auroc``, ``tpr_at_fpr`` and
+``reconstruction_loss``).
 
 A GAN trained on normal images knows nothing else. Two ways to turn that into a score,
 where a higher score means "more anomalous":
@@ -33,7 +35,7 @@ from tqdm.auto import tqdm
 
 from gan_course.dcgan import DCGANDiscriminator, count_doublings, dcgan_init, down_block
 from gan_course.device import module_device
-from gan_course.training import PROGRESS_EVERY_S
+from gan_course.training import PROGRESS_EVERY_S, TrainConfig, random_index
 
 LossFn = Callable[..., torch.Tensor]
 
@@ -67,7 +69,7 @@ def average_ranks(values: torch.Tensor) -> torch.Tensor:
 
 
 def auroc(normal_scores: torch.Tensor, anomaly_scores: torch.Tensor) -> float:
-    """Area under the ROC curve, with anomalies as the positive class.
+    """Area under the ROC curve, with anomalies as the positive class; scores (n_0,), (n_1,).
 
     AUROC = P(s_anomaly > s_normal) + 1/2 P(s_anomaly = s_normal), computed from ranks
     (the Mann-Whitney U statistic): rank all n_0 + n_1 scores together (ties get their
@@ -98,7 +100,7 @@ def roc_curve(normal_scores: torch.Tensor,
 def tpr_at_fpr(normal_scores: torch.Tensor, anomaly_scores: torch.Tensor,
                fpr: float = 0.01) -> float:
     """The largest share of anomalies that the rule "anomaly if score > t" flags while it
-    flags at most a share ``fpr`` of the normal images.
+    flags at most a share ``fpr`` of the normal images; scores (n_0,), (n_1,).
 
     At most A = floor(fpr * n_0) normal scores may lie above t. Any t below the (A + 1)-th
     highest normal score flags A + 1 of them, and a higher t flags fewer anomalies, so the
@@ -172,25 +174,36 @@ def reconstruction_loss(x: torch.Tensor, G: nn.Module, D: nn.Module, E: nn.Modul
     return pixel + kappa * feature
 
 
-def train_encoder(G: nn.Module, D: nn.Module, images: torch.Tensor, steps: int = 1000,
-                  batch_size: int = 64, lr: float = 1e-3, kappa: float = 1.0, width: int = 32,
-                  seed: int = 0, progress: bool = True,
+# The encoder's training settings: Adam at 1e-3 (betas 0.5, 0.999), batches of 64, 1,000 steps.
+ENCODER_TRAINING = TrainConfig(steps=1000, batch_size=64, lr=1e-3)
+
+
+def train_encoder(G: nn.Module, D: nn.Module, images: torch.Tensor,
+                  config: TrainConfig = ENCODER_TRAINING, kappa: float = 1.0, width: int = 32,
                   loss_fn: LossFn = reconstruction_loss) -> tuple[Encoder, list[float]]:
-    """Train E to invert the frozen G on ``images`` (N, C, H, W) (normal data only) with Adam,
-    minimising the mean of loss_fn(x, G, D, E, kappa) (N,), by default ``reconstruction_loss``.
-    Returns (E in eval mode, loss per step)."""
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    """Train E to invert the frozen G on ``images`` (N, C, H, W) (normal data only).
+
+    Each of ``config.steps`` steps draws ``config.batch_size`` images with replacement and
+    takes one Adam step (``config.lr``, ``config.betas``) on
+
+        L_E = mean over the batch of loss_fn(x, G, D, E, kappa)   ((N,), ``reconstruction_loss``
+                                                                   by default)
+
+    with G and D frozen. E (``width`` channels in its first block) starts from
+    ``config.seed``; the batches are drawn with a CPU generator seeded by it too.
+    ``config.decay_from``, ``d_steps`` and ``snapshot_every`` are not used.
+    Returns (E in eval mode, loss per step).
+    """
     device = module_device(G)
-    rng = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
+    rng = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)
     E = Encoder(G.z_dim, images.shape[2], images.shape[1], width).to(device)
-    opt = torch.optim.Adam(E.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt = torch.optim.Adam(E.parameters(), lr=config.lr, betas=config.betas)
     losses = []
     with frozen(G, D):
-        for _ in tqdm(range(steps), desc="encoder", disable=not progress,
+        for _ in tqdm(range(config.steps), desc="encoder", disable=not config.progress,
                       mininterval=PROGRESS_EVERY_S):
-            batch = images[torch.randint(len(images), (batch_size,), generator=rng)].to(device)
+            batch = images[random_index(len(images), config.batch_size, rng)].to(device)
             loss = loss_fn(batch, G, D, E, kappa).mean()
             opt.zero_grad()
             loss.backward()

@@ -1,4 +1,5 @@
-"""Differentiable augmentation for the discriminator, for GANs trained on few images.
+"""Differentiable augmentation for the discriminator, for GANs trained on few images
+(lesson 02 introduces it; lesson 03's conditional GAN and lesson 07's DCGANs train with it).
 
 With only ~1,400 training digits, a discriminator soon memorises them, and its feedback to
 the generator degrades. DiffAugment (Zhao et al., 2020) transforms *both* real and generated

@@ -1,4 +1,6 @@
-"""The course's evaluation classifier for 16 x 16 digits, and what it measures on a generator.
+"""The course's evaluation classifier for 16 x 16 digits, and what it measures on a generator
+(lessons 02 to 07 judge their generators with it; lesson 03's synthetic-data experiment trains
+fresh copies of it).
 
 A small CNN trained on the digits' training split (``python -m tools.train_weights
 classifier`` makes the shipped weights). Lessons use it as a judge:
@@ -41,6 +43,7 @@ class DigitClassifier(nn.Module):
         self.head = nn.Linear(FEATURES, 10)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The penultimate layer: (N, 1, 16, 16) -> (N, 64), what the Frechet distance compares."""
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 16, 16):
             raise ValueError(f"the classifier takes (N, 1, 16, 16) images, got {tuple(x.shape)}")
         return self.embed(self.conv(x))
@@ -72,7 +75,12 @@ class SampleReport:
 def judge(classifier: DigitClassifier, images: torch.Tensor,
           real_images: torch.Tensor | None = None, batch_size: int = 500) -> SampleReport:
     """Class histogram, KL(histogram || uniform), mean max-probability and, when real images
-    are given, the Frechet distance between real and given images' features."""
+    are given, the Frechet distance between real and given images' features.
+
+    images, real_images: (N, 1, 16, 16), (M, 1, 16, 16).  With p_i the softmax of image i:
+    class_counts[k] = #{i : argmax p_i = k};  mean_confidence = mean_i max_k p_ik;
+    fid = |mu_r - mu_g|^2 + tr(S_r + S_g - 2 (S_r S_g)^(1/2)) on the 64-d features.
+    """
     device = module_device(classifier)
     probs, feats = [], []
     for start in range(0, len(images), batch_size):

@@ -1,4 +1,5 @@
 """The ``gan-course`` command: get your own copy of the lessons and open them in JupyterLab.
+Part of the course's tooling: it copies every lesson (01 to 07); no lesson imports it.
 
     gan-course lessons DEST [--force]    copy the lesson notebooks into the folder DEST
     gan-course lab [DEST] [--force]      copy them there if needed, then open JupyterLab there

@@ -1,4 +1,6 @@
-"""Tables for lesson 05: our mode counts next to the published ones, and the multi-seed run.
+"""Tables and figure names for lesson 05: our mode counts next to the published ones, the
+multi-seed run, and the names both the lesson and ``benchmarks/mode_collapse.py`` report
+their figures under (lesson 05; the benchmark uses the names and keys too).
 
 The published figures (modes captured / high-quality %, same protocol, other networks and
 budgets) are quoted from:
@@ -26,6 +28,35 @@ PUBLISHED: dict[str, dict[str, tuple[float, float]]] = {
     "wgan-gp": {"ring": (6.8, 59.6), "grid": (24.2, 28.7)},
 }
 BENCHMARK_FILE = "mode_collapse_seeds.json"
+
+
+def summary_key(method: str, dataset: str) -> str:
+    """The key of one (method, dataset) in the benchmark's ``mean_std``: ``"wgan-gp/ring"``."""
+    return f"{method}/{dataset}"
+
+
+def split_summary_key(key: str) -> tuple[str, str]:
+    """``"wgan-gp/ring"`` -> ``("wgan-gp", "ring")``, the inverse of ``summary_key``."""
+    method, dataset = key.split("/")
+    return method, dataset
+
+
+def figure_name(method: str, dataset: str, figure: str) -> str:
+    """The name a figure is reported under: ``figure_name("wgan-gp", "ring", "hq_pct")`` is
+    ``"wgan_gp_ring_hq_pct"`` (dashes become underscores, so it is a keyword argument)."""
+    return f"{method.replace('-', '_')}_{dataset}_{figure}"
+
+
+def race_figures(results: dict[tuple[str, str], ModeStats]) -> dict[str, float]:
+    """One seed's race as flat figures for ``report.report_metrics``: for every
+    (method, dataset), ``<method>_<dataset>_modes``, ``_hq_pct`` (2 decimals) and ``_kl``
+    (4 decimals), named by ``figure_name``."""
+    figures: dict[str, float] = {}
+    for (method, dataset), stats in results.items():
+        figures[figure_name(method, dataset, "modes")] = stats.modes
+        figures[figure_name(method, dataset, "hq_pct")] = round(stats.hq_pct, 2)
+        figures[figure_name(method, dataset, "kl")] = round(stats.kl, 4)
+    return figures
 
 
 def _published(method: str, dataset: str) -> str:
@@ -66,11 +97,11 @@ def seeds_table(benchmark: dict) -> str:
     """A Markdown table of mean ± standard deviation over seeds, per method and dataset."""
     lines = ["| method | ring modes | ring HQ % | grid modes | grid HQ % |",
              "|---|---|---|---|---|"]
-    methods = list(dict.fromkeys(key.split("/")[0] for key in benchmark["mean_std"]))
+    methods = list(dict.fromkeys(split_summary_key(key)[0] for key in benchmark["mean_std"]))
     for method in methods:
         cells = []
         for dataset in ("ring", "grid"):
-            summary = benchmark["mean_std"].get(f"{method}/{dataset}")
+            summary = benchmark["mean_std"].get(summary_key(method, dataset))
             if summary is None:
                 cells += ["not run", "not run"]
                 continue

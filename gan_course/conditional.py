@@ -1,6 +1,9 @@
-"""Class-conditional GANs: ask the generator for a particular digit.
+"""The class-conditional GAN family: ask the generator for a particular digit (lesson 03;
+the conditional explorer widget and ``tools/train_weights.py cgan-digits`` use it too).
 
-Both players are told the class y of every image (Mirza and Osindero, 2014):
+One file for the family: the players, the game, the shipped weights and the measurements.
+
+**The players.** Both are told the class y of every image (Mirza and Osindero, 2014):
 
 * the generator G(z, y) gets the label as a learned embedding e(y) concatenated to z;
 * the discriminator judges the pair (x, y): is x a real image *of class y*? Two ways:
@@ -10,10 +13,17 @@ Both players are told the class y of every image (Mirza and Osindero, 2014):
   - ``ProjectionDiscriminator`` (Miyato and Koyama, 2018): features h = phi(x), then
     logit = w . h + b + <embed(y), h>: an unconditional score plus a class-matching term.
 
-The game and its losses are the unconditional ones; only every call of D also gets labels.
-A discriminator of pairs is also a classifier: ``label_scores`` asks it about every label.
-Shift augmentation (``augment.random_shift``) is applied by ``augment.ShiftAugment``,
-which ``train_conditional`` wraps around D, to real and fake images alike.
+**The game.** The losses are the unconditional ones; only every call of D also gets labels.
+``conditional_train_step`` plays one round (lesson 03's exercise re-writes it) and
+``train_conditional`` repeats it with ``training.play_rounds``, the settings in a
+``training.TrainConfig`` (``TRAIN_DEFAULTS``). D is wrapped in ``augment.ShiftAugment``, so
+real and fake images are shifted alike.
+
+**The weights.** ``ConditionalGenerator.from_pretrained()`` loads the shipped generator.
+
+**Measurements.** A discriminator of pairs is also a classifier: ``label_scores`` asks it
+about every label. ``class_grid`` draws one row per class; ``conditional_accuracy`` asks a
+classifier whether G drew the class it was asked for.
 """
 
 from __future__ import annotations
@@ -26,13 +36,22 @@ from torch import nn
 
 from gan_course.augment import ShiftAugment
 from gan_course.checkpoints import load_pretrained
-from gan_course.dcgan import count_doublings, dcgan_init, down_block, up_block
+from gan_course.dcgan import DCGANGenerator, count_doublings, dcgan_init, down_block
 from gan_course.device import module_device
 from gan_course.images import check_images
 from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
-from gan_course.training import History, SnapshotFn, play_rounds
+from gan_course.training import (
+    History,
+    Losses,
+    SnapshotFn,
+    TrainConfig,
+    play_rounds,
+    random_index,
+)
 
 WEIGHTS_NAME = "cgan_digits"
+# Lesson 03's training settings: 2000 rounds of 128 pairs, Adam 2e-4, decay after 60 %.
+TRAIN_DEFAULTS = TrainConfig(steps=2000, batch_size=128, lr=2e-4, decay_from=0.6)
 
 
 # --- The players ------------------------------------------------------------------------------
@@ -61,18 +80,24 @@ def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
     return F.one_hot(labels, n_classes).float()
 
 
-def _check_pairs(x: torch.Tensor, labels: torch.Tensor, n_classes: int) -> None:
-    """Labels valid, and exactly one per row of ``x``."""
-    check_labels(labels, n_classes)
+def _check_one_per_row(x: torch.Tensor, labels: torch.Tensor) -> None:
+    """Exactly one label per row of ``x``."""
     if len(labels) != len(x):
         raise ValueError(f"need one label per row: {len(x)} rows but {len(labels)} labels")
+
+
+def _check_pairs(x: torch.Tensor, labels: torch.Tensor, n_classes: int) -> None:
+    """Labels valid (``check_labels``), and exactly one per row of ``x``."""
+    check_labels(labels, n_classes)
+    _check_one_per_row(x, labels)
 
 
 class ConditionalGenerator(nn.Module):
     """G: (z (N, z_dim), y (N,)) -> images (N, channels, image_size, image_size) in [-1, 1].
 
     input = [z, e(y)] (N, z_dim + n_classes), with e a learned embedding of size n_classes;
-    the rest is the DCGAN generator (transposed convolutions, batch norm, ReLU, tanh).
+    the rest is the DCGAN generator's network (``dcgan.DCGANGenerator``: transposed
+    convolutions, batch norm, ReLU, tanh).
     """
 
     def __init__(self, z_dim: int = 32, n_classes: int = 10, image_size: int = 16,
@@ -80,20 +105,10 @@ class ConditionalGenerator(nn.Module):
         super().__init__()
         self.z_dim, self.n_classes = z_dim, n_classes
         self.image_size, self.channels = image_size, channels
-        doublings = count_doublings(image_size)
-        ch = width * 2 ** (doublings - 1)
         self.embed = nn.Embedding(n_classes, n_classes)
-        layers: list[nn.Module] = [  # project [z, e(y)] to a 4 x 4 map
-            nn.ConvTranspose2d(z_dim + n_classes, ch, 4, stride=1, padding=0, bias=False),
-            nn.BatchNorm2d(ch),
-            nn.ReLU(),
-        ]
-        for _ in range(doublings - 1):
-            layers.append(up_block(ch, ch // 2))
-            ch //= 2
-        layers += [nn.ConvTranspose2d(ch, channels, 4, stride=2, padding=1), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
-        self.apply(dcgan_init)
+        # The DCGAN generator's layers for codes of size z_dim + n_classes, initialised
+        # (dcgan_init) by DCGANGenerator; the embedding keeps PyTorch's N(0, 1) start.
+        self.net = DCGANGenerator(z_dim + n_classes, image_size, channels, width).net
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
@@ -165,7 +180,10 @@ class ConcatDiscriminator(nn.Module):
 
     input = [x, onehot(y) broadcast to S x S]  (N, C + n_classes, S, S), then the DCGAN
     discriminator. ``one_hot_fn(labels, n_classes) -> (N, n_classes)`` makes the one-hot
-    vectors (default ``one_hot``; lesson 03 passes the learner's own).
+    vectors (default ``one_hot``; lesson 03 passes the learner's own). It is also the guard
+    on the labels' values: like ``one_hot``, it must refuse labels outside 0..n_classes-1
+    (lesson 03's check makes sure the learner's does), so this class checks only that there
+    is one label per image and that the codes have the right shape.
     """
 
     def __init__(self, n_classes: int = 10, image_size: int = 16, channels: int = 1,
@@ -180,8 +198,8 @@ class ConcatDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         check_images(x, self.channels, self.image_size, "the discriminator's input")
-        _check_pairs(x, labels, self.n_classes)
-        onehot = self.one_hot_fn(labels, self.n_classes)          # (N, n_classes)
+        onehot = self.one_hot_fn(labels, self.n_classes)  # (N, n_classes); refuses bad labels
+        _check_one_per_row(x, labels)
         if tuple(onehot.shape) != (len(labels), self.n_classes):
             raise ValueError(f"one_hot_fn must return shape ({len(labels)}, {self.n_classes}), "
                              f"got {tuple(onehot.shape)}")
@@ -202,13 +220,12 @@ def conditional_train_step(
     labels: torch.Tensor,
     z: torch.Tensor,
     fake_labels: torch.Tensor,
-    g_loss_fn: Callable[[torch.Tensor], torch.Tensor],
 ) -> tuple[float, float]:
     """One round of the conditional game; returns (discriminator loss, generator loss).
 
     real: (N, C, S, S) with labels (N,).  z: (M, z_dim) with fake_labels (M,).
     D step:  minimise  L_D = -E[log D(x, y)] - E[log(1 - D(G(z, y'), y'))]   (fake detached)
-    G step:  minimise  g_loss_fn(D(G(z, y'), y'))
+    G step:  minimise  L_G = -E[log D(G(z, y'), y')]          (the non-saturating loss)
     No augmentation here: wrap D in ``augment.ShiftAugment`` for that.
     """
     fake = G(z, fake_labels)
@@ -217,7 +234,7 @@ def conditional_train_step(
     d_loss.backward()
     opt_d.step()
 
-    g_loss = g_loss_fn(D(fake, fake_labels))
+    g_loss = generator_loss_nonsaturating(D(fake, fake_labels))
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
@@ -229,44 +246,45 @@ def train_conditional(
     D: nn.Module,
     images: torch.Tensor,
     labels: torch.Tensor,
-    steps: int = 2000,
-    batch_size: int = 128,
-    lr: float = 2e-4,
+    config: TrainConfig = TRAIN_DEFAULTS,
     max_shift: int = 1,
-    decay_from: float = 0.6,
-    snapshot_every: int = 0,
-    snapshot: SnapshotFn | None = None,
-    seed: int = 0,
-    progress: bool = True,
     step_fn: Callable[..., tuple[float, float]] = conditional_train_step,
+    snapshot: SnapshotFn | None = None,
 ) -> History:
-    """Train G(z, y) against D(x, y) on labelled ``images`` and return the History.
+    """Train G(z, y) against D(x, y) on labelled ``images`` with the settings in ``config``.
 
-    images: (N, C, S, S) in [-1, 1]; labels: (N,) int64. Each step draws a batch of real
-    pairs with replacement, z ~ N(0, I) and fake labels ~ Uniform{0..n_classes-1} with a
-    CPU generator seeded by ``seed``, moves them to G's device and calls ``step_fn``.
-    D is wrapped in ``ShiftAugment(D, max_shift)`` (0: no augmentation), so real
-    and fake images are shifted alike. Adam (betas 0.5, 0.999); both learning rates fall
-    linearly to 5 % after ``decay_from * steps``. snapshot(G, D, step) is called every
-    ``snapshot_every`` steps and at the end, in eval mode without gradients.
+    images: (N, C, S, S) in [-1, 1]; labels: (N,) int64. Each of ``config.steps`` rounds draws
+    batch_size real pairs with replacement (``training.random_index``), z ~ N(0, I) and fake
+    labels ~ Uniform{0..n_classes-1}, in that order, with a CPU generator seeded by
+    ``config.seed``, moves them to G's device and calls
+    step_fn(G, ShiftAugment(D, max_shift), opt_g, opt_d, real, labels, z, fake_labels):
+    one D step and one G step, so ``config.d_steps`` must
+    be 1. max_shift 0: no augmentation. Adam, learning-rate decay and snapshots as in
+    ``training.play_rounds``. Returns the History (losses "d" and "g").
     """
+    if config.d_steps != 1:
+        raise ValueError(f"the conditional round plays one D step per G step: d_steps must "
+                         f"be 1, got {config.d_steps}")
     _check_pairs(images, labels, G.n_classes)
     device = module_device(G)
     augmented = ShiftAugment(D, max_shift)
     data, targets = images.detach().cpu(), labels.cpu()
+    n = config.batch_size
 
     def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
-                   opt_d: torch.optim.Optimizer) -> tuple[float, float]:
-        index = torch.randint(len(data), (batch_size,), generator=rng)
+                   opt_d: torch.optim.Optimizer) -> Losses:
+        index = random_index(len(data), n, rng)
         real, real_labels = data[index].to(device), targets[index].to(device)
-        z = torch.randn(batch_size, G.z_dim, generator=rng).to(device)
-        fake_labels = torch.randint(G.n_classes, (batch_size,), generator=rng).to(device)
-        return step_fn(G, augmented, opt_g, opt_d, real, real_labels, z, fake_labels,
-                       generator_loss_nonsaturating)
+        z = torch.randn(n, G.z_dim, generator=rng).to(device)
+        fake_labels = torch.randint(G.n_classes, (n,), generator=rng).to(device)
+        d_value, g_value = step_fn(G, augmented, opt_g, opt_d, real, real_labels, z,
+                                   fake_labels)
+        return {"d": d_value, "g": g_value}
 
-    return play_rounds(G, D, play_round, steps, lr, decay_from, snapshot_every, snapshot,
-                       seed, progress)
+    return play_rounds(G, D, play_round, config, snapshot)
 
+
+# --- Measurements -----------------------------------------------------------------------------
 
 @torch.no_grad()
 def label_scores(D: nn.Module, images: torch.Tensor, n_classes: int = 10) -> torch.Tensor:

@@ -1,4 +1,6 @@
-"""Cures for mode collapse, each written as one small, explicit change to a plain GAN.
+"""Cures for mode collapse, each written as one small, explicit change to a plain GAN
+(lesson 05; ``benchmarks/mode_collapse.py`` races them over three seeds, and the digits run
+of ``digit_collapse`` takes its batch spread from here).
 
 * **packing** (PacGAN, Lin et al. 2018): the discriminator judges m samples at once, so a
   generator that repeats itself is easy to spot;
@@ -8,18 +10,21 @@
   largest singular value 1, so it cannot become arbitrarily steep;
 * **WGAN-GP** (Gulrajani et al. 2017): a critic and a Wasserstein loss with a gradient penalty.
 
-``METHODS`` maps a method name to the discriminator and step function it uses; ``build(name,
-dataset, seed)`` returns a ``Setup`` ready for ``training.train``, so a lesson can loop over names.
+``METHODS`` maps a method name to the discriminator and game (a ``losses.LossPair``) it uses;
+``build(name, dataset, seed)`` returns a ``Run`` whose settings are a ``training.TrainConfig``
+(``TRAIN_CONFIGS`` per data set, WGAN-GP's optimiser changed by ``method_config``), so every
+method trains with the same call,
+``training.train(run.G, run.D, run.sample_real, run.config, loss=run.loss)``.
 The cures are made of three small functions (``pack``, ``minibatch_std_feature`` and
 ``losses.gradient_penalty``); ``build(..., parts=Parts(...))`` swaps in other versions of them,
-which is how lesson 05 races the cures on the learner's own code.
+which is how lesson 05 races the cures on the learner's own code. ``evaluation_samples``
+draws the 2,500 samples the lesson and the benchmark count modes on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -27,8 +32,9 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from gan_course import losses
 from gan_course.data2d import get_dataset
+from gan_course.losses import LossPair
 from gan_course.mlp import MLPDiscriminator, MLPGenerator, mlp
-from gan_course.training import StepFn, train_step
+from gan_course.training import SampleFn, TrainConfig
 
 # --- Packing (PacGAN) --------------------------------------------------------------------------
 
@@ -75,16 +81,31 @@ class PackedDiscriminator(nn.Module):
 # --- Minibatch standard deviation --------------------------------------------------------------
 
 
+def batch_spread(x: torch.Tensor) -> torch.Tensor:
+    """The batch's average spread, for any batch x of shape (N, ...) -> a scalar.
+
+    s = mean over every position p of sqrt( (1/N) sum_i (x_ip - mean_i x_ip)^2 + 1e-8 )
+
+    A position p is a feature j of a vector batch (N, d) (``minibatch_std_feature``) or a
+    (channel, row, column) of a batch of feature maps (N, C, H, W)
+    (``digit_collapse.minibatch_std_map``). The 1e-8 inside the root keeps the gradient
+    finite (0, not NaN) on a collapsed batch.
+    """
+    if x.dim() < 2 or x.shape[0] < 2:
+        raise ValueError(f"expected a batch of shape (N >= 2, ...), got {tuple(x.shape)}")
+    centred = x - x.mean(dim=0, keepdim=True)
+    per_position_std = torch.sqrt(centred.pow(2).mean(dim=0) + 1e-8)
+    return per_position_std.mean()
+
+
 def minibatch_std_feature(x: torch.Tensor) -> torch.Tensor:
     """The one number progressive GANs append: the average spread of the batch.   (N, d) -> ().
 
-    s = (1/d) sum_j sqrt( (1/N) sum_i (x_ij - mean_i x_ij)^2 + 1e-8 )
+    s = (1/d) sum_j sqrt( (1/N) sum_i (x_ij - mean_i x_ij)^2 + 1e-8 )   (``batch_spread``)
     """
     if x.dim() != 2 or x.shape[0] < 2:
         raise ValueError(f"expected a batch of shape (N >= 2, d), got {tuple(x.shape)}")
-    centred = x - x.mean(dim=0, keepdim=True)
-    per_feature_std = torch.sqrt(centred.pow(2).mean(dim=0) + 1e-8)
-    return per_feature_std.mean()
+    return batch_spread(x)
 
 
 class MinibatchStd(nn.Module):
@@ -107,7 +128,7 @@ class MinibatchStd(nn.Module):
 class MinibatchStdDiscriminator(nn.Module):
     """An MLP discriminator whose input is [x, s(batch)].   (N, in_dim) -> (N,).
 
-    Pass real and fake batches separately (as ``train_step`` does), or s would mix both.
+    Pass real and fake batches separately (as ``training.game_round`` does), or s would mix both.
     ``feature_fn`` computes s (see ``MinibatchStd``).
     """
 
@@ -158,60 +179,6 @@ def spectral_norm_discriminator(
     return D
 
 
-# --- WGAN-GP -----------------------------------------------------------------------------------
-
-
-def make_wgan_gp_step(
-    n_critic: int = 1,
-    gp_weight: float = losses.GP_WEIGHT,
-    penalty_fn: Callable[..., torch.Tensor] = losses.gradient_penalty,
-) -> StepFn:
-    """A step function for ``training.train`` that plays the WGAN-GP game.
-
-    Critic step (n_critic times):  minimise  E[f(G(z))] - E[f(x)] + gp_weight * GP
-    Generator step (once):         minimise  -E[f(G(z))]
-
-    Design: ``train`` hands over one batch per step. With n_critic > 1 that batch is cut into
-    n_critic equal chunks, one fresh chunk of real data and latent codes per critic step, and
-    the generator step reuses the codes of the last chunk. So set ``batch_size`` in ``train`` to
-    n_critic times the mini-batch size you want. The paper used lambda = ``gp_weight`` = 10
-    and Adam with betas (0, 0.9) or (0.5, 0.9): pass ``betas`` to ``train``.
-    ``penalty_fn(critic, real, fake)`` computes GP (``losses.gradient_penalty`` by default;
-    lesson 05 passes the learner's).
-    """
-    if not isinstance(n_critic, int) or n_critic < 1:
-        raise ValueError(f"n_critic must be a positive integer, got {n_critic!r}")
-
-    def wgan_gp_step(
-        G: nn.Module,
-        D: nn.Module,
-        opt_g: torch.optim.Optimizer,
-        opt_d: torch.optim.Optimizer,
-        real: torch.Tensor,
-        z: torch.Tensor,
-        g_loss_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    ) -> tuple[float, float]:
-        """(real (N, ...), z (N, z_dim)) -> (critic loss, generator loss); ignores g_loss_fn."""
-        if real.shape[0] % n_critic != 0:
-            raise ValueError(f"batch size {real.shape[0]} is not a multiple of {n_critic=}")
-        z_chunks = z.chunk(n_critic)
-        for real_chunk, z_chunk in zip(real.chunk(n_critic), z_chunks, strict=True):
-            fake = G(z_chunk).detach()
-            d_loss = losses.critic_loss_wasserstein(D(real_chunk), D(fake))
-            d_loss = d_loss + gp_weight * penalty_fn(D, real_chunk, fake)
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-
-        g_loss = losses.generator_loss_wasserstein(D(G(z_chunks[-1])))
-        opt_g.zero_grad()
-        g_loss.backward()
-        opt_g.step()
-        return d_loss.item(), g_loss.item()
-
-    return wgan_gp_step
-
-
 # --- The registry ------------------------------------------------------------------------------
 
 # Shared by every method, so only the cure differs. One CPU thread: a ring run takes ~5 s, a
@@ -220,30 +187,34 @@ def make_wgan_gp_step(
 HIDDEN = 128
 DEPTH = 3
 Z_DIM = 2
-TRAIN_SETTINGS: dict[str, dict[str, Any]] = {
-    "ring": {"steps": 2500, "batch_size": 128, "lr": 1e-3, "decay_from": 0.5},
-    "grid": {"steps": 8000, "batch_size": 128, "lr": 5e-4, "decay_from": 0.5},
+TRAIN_CONFIGS: dict[str, TrainConfig] = {
+    "ring": TrainConfig(steps=2500, batch_size=128, lr=1e-3, decay_from=0.5, progress=False),
+    "grid": TrainConfig(steps=8000, batch_size=128, lr=5e-4, decay_from=0.5, progress=False),
 }
 # Spectral norm's Lipschitz bound for the 2-D mixtures (see spectral_norm_discriminator): with
 # a bound of 1 it captured 1 ring mode (0.6 % high quality); with 10, all 8.
 SN_LIPSCHITZ = 10.0
-# What a method changes besides its discriminator: the optimiser it was designed with. WGAN-GP
-# keeps one critic step per generator step (the paper used 5) to stay within the lessons'
-# time budget; in trials, 5 critic steps at the paper's lr 1e-4 to 2e-4 did no better here.
-METHOD_SETTINGS: dict[str, dict[str, Any]] = {
-    "wgan-gp": {"betas": (0.5, 0.9)},
-}
+# What WGAN-GP changes besides its critic and loss: the optimiser it was designed with (Adam
+# betas (0.5, 0.9)). It keeps one critic step per generator step (the paper used 5) to stay
+# within the lessons' time budget; in trials, 5 critic steps at the paper's lr 1e-4 to 2e-4
+# did no better here.
+WGAN_GP_BETAS = (0.5, 0.9)
+WGAN_GP_CRITIC_STEPS = 1
+# Samples drawn to count modes (the papers' protocol), from codes seeded by EVAL_SEED + seed.
+N_EVAL = 2500
+EVAL_SEED = 10_000
 
 
 @dataclass
-class Setup:
-    """Everything one run needs: ``train(G, D, sample_real, step_fn=..., **train_kwargs)``."""
+class Run:
+    """Everything one run needs:
+    ``training.train(run.G, run.D, run.sample_real, run.config, loss=run.loss)``."""
 
     G: nn.Module
     D: nn.Module
-    sample_real: Callable[[int, torch.Generator], torch.Tensor]
-    step_fn: StepFn
-    train_kwargs: dict[str, Any]
+    sample_real: SampleFn
+    config: TrainConfig
+    loss: LossPair
 
 
 @dataclass(frozen=True)
@@ -259,31 +230,31 @@ class Parts:
     gradient_penalty: Callable[..., torch.Tensor] = losses.gradient_penalty
 
 
-def _vanilla(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
-    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), train_step
+def _vanilla(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
+    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), losses.get_loss_pair("non-saturating")
 
 
-def _pacgan2(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
+def _pacgan2(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
     D = PackedDiscriminator(in_dim, m=2, hidden=HIDDEN, depth=DEPTH, pack_fn=parts.pack)
-    return D, train_step
+    return D, losses.get_loss_pair("non-saturating")
 
 
-def _minibatch_std(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
+def _minibatch_std(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
     D = MinibatchStdDiscriminator(in_dim, HIDDEN, DEPTH, feature_fn=parts.minibatch_std_feature)
-    return D, train_step
+    return D, losses.get_loss_pair("non-saturating")
 
 
-def _spectral_norm(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
-    return spectral_norm_discriminator(in_dim, HIDDEN, DEPTH, SN_LIPSCHITZ), train_step
+def _spectral_norm(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
+    D = spectral_norm_discriminator(in_dim, HIDDEN, DEPTH, SN_LIPSCHITZ)
+    return D, losses.get_loss_pair("non-saturating")
 
 
-def _wgan_gp(in_dim: int, parts: Parts) -> tuple[nn.Module, StepFn]:
-    step = make_wgan_gp_step(n_critic=1, penalty_fn=parts.gradient_penalty)
-    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), step
+def _wgan_gp(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
+    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), losses.wgan_gp_pair(parts.gradient_penalty)
 
 
-# name -> factory(in_dim, parts) -> (discriminator, step function)
-METHODS: dict[str, Callable[[int, Parts], tuple[nn.Module, StepFn]]] = {
+# name -> factory(in_dim, parts) -> (discriminator, game)
+METHODS: dict[str, Callable[[int, Parts], tuple[nn.Module, LossPair]]] = {
     "vanilla": _vanilla,
     "pacgan2": _pacgan2,
     "minibatch-std": _minibatch_std,
@@ -292,12 +263,23 @@ METHODS: dict[str, Callable[[int, Parts], tuple[nn.Module, StepFn]]] = {
 }
 
 
-def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None) -> Setup:
-    """Fresh networks, step function and training settings of ``method`` on ``dataset``.
+def method_config(method: str, dataset: str, seed: int = 0) -> TrainConfig:
+    """The settings of ``method`` on ``dataset``: ``TRAIN_CONFIGS[dataset]`` with ``seed``;
+    WGAN-GP also gets ``WGAN_GP_BETAS`` and ``WGAN_GP_CRITIC_STEPS`` critic steps."""
+    if dataset not in TRAIN_CONFIGS:
+        raise ValueError(f"Unknown dataset {dataset!r}. Valid choices: {', '.join(TRAIN_CONFIGS)}")
+    config = replace(TRAIN_CONFIGS[dataset], seed=seed)
+    if method == "wgan-gp":
+        config = replace(config, betas=WGAN_GP_BETAS, d_steps=WGAN_GP_CRITIC_STEPS)
+    return config
 
-    Every method uses the same generator, widths and settings (``TRAIN_SETTINGS``); only the
-    discriminator and step function, returned by ``METHODS[method](in_dim, parts)``, and the
-    optimiser settings in ``METHOD_SETTINGS`` differ.
+
+def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None) -> Run:
+    """Fresh networks, game and training settings of ``method`` on ``dataset``.
+
+    Every method uses the same generator, widths and settings (``TRAIN_CONFIGS``); only the
+    discriminator and game, returned by ``METHODS[method](in_dim, parts)``, and WGAN-GP's
+    optimiser (``method_config``) differ.
     ``seed`` fixes the initial weights and the training batches. ``parts`` (default
     ``Parts()``, the library's functions) are the packing, minibatch-std and gradient-penalty
     functions the cures use; other versions that compute the same values draw the same random
@@ -305,11 +287,17 @@ def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None) 
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}. Valid choices: {', '.join(METHODS)}")
-    if dataset not in TRAIN_SETTINGS:
-        raise ValueError(f"Unknown dataset {dataset!r}. Valid choices: {', '.join(TRAIN_SETTINGS)}")
+    config = method_config(method, dataset, seed)
     data = get_dataset(dataset)
     torch.manual_seed(seed)
     G = MLPGenerator(z_dim=Z_DIM, hidden=HIDDEN, depth=DEPTH)
-    D, step_fn = METHODS[method](2, parts if parts is not None else Parts())
-    kwargs = {**TRAIN_SETTINGS[dataset], **METHOD_SETTINGS.get(method, {}), "seed": seed}
-    return Setup(G=G, D=D, sample_real=data.sample, step_fn=step_fn, train_kwargs=kwargs)
+    D, loss = METHODS[method](2, parts if parts is not None else Parts())
+    return Run(G=G, D=D, sample_real=data.sample, config=config, loss=loss)
+
+
+def evaluation_samples(G: nn.Module, seed: int = 0) -> torch.Tensor:
+    """The N_EVAL samples whose modes are counted: G(z) in eval mode, no gradients, on the CPU,
+    for codes z drawn from a CPU generator seeded with EVAL_SEED + seed.   -> (N_EVAL, 2)."""
+    G.eval()
+    with torch.no_grad():
+        return G.sample(N_EVAL, torch.Generator().manual_seed(EVAL_SEED + seed)).cpu()

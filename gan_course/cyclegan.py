@@ -1,7 +1,16 @@
-"""CycleGAN: translate between two image domains from unpaired examples.
+"""The CycleGAN family: translate between two image domains from unpaired examples
+(lesson 04; the translation explorer widget, ``tools/train_weights.py cyclegan-digits`` and
+the benchmark's grading of lesson 04 use it too).
 
-Two generators, G_AB: A -> B and G_BA: B -> A, and two patch discriminators, D_A (is this
-a real A?) and D_B (is this a real B?). The generators minimise
+One file for the family: the players, the game, its training settings, the shipped weights
+and the grading against the hidden answer key of ``domains``.
+
+**The players.** Two generators, G_AB: A -> B and G_BA: B -> A (``ResnetGenerator``), and two
+patch discriminators, D_A (is this a real A?) and D_B (is this a real B?)
+(``PatchDiscriminator``); ``CycleGAN`` holds the four and loads the shipped generators
+(``CycleGAN.from_pretrained()``).
+
+**The game.** The generators minimise
 
     L = L_adv + lambda_cyc * L_cyc + lambda_id * L_id
 
@@ -11,15 +20,22 @@ a real A?) and D_B (is this a real B?). The generators minimise
 
 and each discriminator minimises 1/2 E[(D(real) - 1)^2] + 1/2 E[D(fake)^2] over all its
 patch scores, where the fakes come from a **history pool** of earlier generator outputs.
-Adam (2e-4, betas 0.5, 0.999); the learning rates fall linearly to 5 % over the second
-half of training. ``DEFAULT`` is the configuration lesson 04 and the benchmark use.
+``cyclegan_train_step`` plays one round (lesson 04's exercise re-writes it).
+
+**Training.** ``CycleGANConfig`` holds the CycleGAN's own settings (sizes, loss weights,
+pool) and, in ``train``, the ``training.TrainConfig`` of the run: Adam (2e-4, betas 0.5,
+0.999), the learning rates falling linearly to 5 % over the second half. ``DEFAULT`` is the
+configuration lesson 04 and the benchmark use. ``train_cyclegan`` repeats the round with
+``training.play_rounds`` and returns a ``training.History``.
+
+**Grading.** ``grade_translation`` compares both generators with the hidden truth T.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
@@ -30,7 +46,10 @@ from gan_course.device import module_device
 from gan_course.domains import PairedTest, read_b
 from gan_course.images import check_images
 from gan_course.losses import discriminator_loss_least_squares, generator_loss_least_squares
-from gan_course.training import SnapshotFn, play_rounds
+from gan_course.training import History, Losses, SnapshotFn, TrainConfig, play_rounds, sampler
+
+WEIGHTS_NAME = "cyclegan_digits"
+
 
 # --- The players ------------------------------------------------------------------------------
 
@@ -38,6 +57,18 @@ def norm_act(channels: int) -> list[nn.Module]:
     """InstanceNorm2d (per image and channel: mean 0, variance 1, learned scale and shift)
     followed by ReLU."""
     return [nn.InstanceNorm2d(channels, affine=True), nn.ReLU()]
+
+
+def normal_init(module: nn.Module) -> None:
+    """The paper's initialisation, for ``model.apply(normal_init)``: convolution weights
+    ~ N(0, 0.02) and biases 0; instance-norm scales ~ N(1, 0.02) and shifts 0."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.InstanceNorm2d) and module.weight is not None:
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
 
 
 class ResnetBlock(nn.Module):
@@ -118,59 +149,6 @@ class PatchDiscriminator(nn.Module):
         return self.net(x)
 
 
-def normal_init(module: nn.Module) -> None:
-    """The paper's initialisation, for ``model.apply(normal_init)``: convolution weights
-    ~ N(0, 0.02) and biases 0; instance-norm scales ~ N(1, 0.02) and shifts 0."""
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-        nn.init.normal_(module.weight, 0.0, 0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.InstanceNorm2d) and module.weight is not None:
-        nn.init.normal_(module.weight, 1.0, 0.02)
-        nn.init.zeros_(module.bias)
-
-
-# --- The game -----------------------------------------------------------------------------------
-
-WEIGHTS_NAME = "cyclegan_digits"
-
-
-@dataclass(frozen=True)
-class CycleGANConfig:
-    """Everything that sets a CycleGAN run. lambda_identity is in absolute units (the paper's
-    0.5 x lambda_cycle)."""
-
-    width: int = 16            # generator channels at full resolution
-    n_blocks: int = 2          # ResNet blocks
-    d_width: int = 16          # discriminator channels
-    steps: int = 300
-    batch_size: int = 32
-    lr: float = 2e-4
-    lambda_cycle: float = 10.0
-    lambda_identity: float = 5.0
-    pool_size: int = 50
-    decay_from: float = 0.5
-    seed: int = 0
-
-    def without_cycle(self) -> CycleGANConfig:
-        """The paper's "GAN alone" ablation: lambda_cycle = 0 and, since the identity loss is
-        an add-on to the cycle loss, lambda_identity = 0 too."""
-        return replace(self, lambda_cycle=0.0, lambda_identity=0.0)
-
-
-DEFAULT = CycleGANConfig()
-
-
-def ablation_configs(config: CycleGANConfig = DEFAULT) -> dict[str, CycleGANConfig]:
-    """The 2 x 2 ablation of the two content losses, everything else as in ``config``:
-    {"full": config, "cycle only": no identity loss, "identity only": no cycle loss,
-    "GAN alone": neither (``config.without_cycle()``)}."""
-    return {"full": config,
-            "cycle only": replace(config, lambda_identity=0.0),
-            "identity only": replace(config, lambda_cycle=0.0),
-            "GAN alone": config.without_cycle()}
-
-
 class CycleGAN(nn.Module):
     """The four networks of a CycleGAN for images (N, channels, S, S)."""
 
@@ -201,6 +179,8 @@ class CycleGAN(nn.Module):
         model.G_BA.load_state_dict(checkpoint["state_dict"]["G_BA"])
         return model.to(map_location).eval()
 
+
+# --- The game -----------------------------------------------------------------------------------
 
 class ImagePool:
     """A history of generated images (Shrivastava et al., 2017), so that the discriminator
@@ -270,13 +250,13 @@ def cyclegan_train_step(
     real_b: torch.Tensor,
     pool_a: ImagePool,
     pool_b: ImagePool,
-    lambda_cycle: float = 10.0,
-    lambda_identity: float = 5.0,
+    config: CycleGANConfig,
 ) -> dict[str, float]:
     """One CycleGAN step: both generators together, then both discriminators.
 
-    G step: minimise L_adv + lambda_cycle * L_cyc + lambda_identity * L_id (module docstring);
-            the identity term is skipped (no forward pass) when lambda_identity is 0.
+    G step: minimise L_adv + lambda_cycle * L_cyc + lambda_identity * L_id (module docstring),
+            with the two weights from ``config``; the identity term is skipped (no forward
+            pass) when config.lambda_identity is 0.
     D step: minimise adversarial_loss_d(D_A, a, pool_a.query(G_BA(b)))
                    + adversarial_loss_d(D_B, b, pool_b.query(G_AB(a))).
     Returns the losses as floats: {"g", "adv", "cycle", "identity", "d"}.
@@ -284,9 +264,9 @@ def cyclegan_train_step(
     fake_b, fake_a = model.G_AB(real_a), model.G_BA(real_b)
     adv = adversarial_loss_g(model.D_B, fake_b) + adversarial_loss_g(model.D_A, fake_a)
     cyc = cycle_loss(real_a, model.G_BA(fake_b), real_b, model.G_AB(fake_a))
-    idt = (identity_loss(model.G_AB, model.G_BA, real_a, real_b) if lambda_identity
+    idt = (identity_loss(model.G_AB, model.G_BA, real_a, real_b) if config.lambda_identity
            else torch.zeros((), device=real_a.device))
-    g_loss = adv + lambda_cycle * cyc + lambda_identity * idt
+    g_loss = adv + config.lambda_cycle * cyc + config.lambda_identity * idt
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
@@ -300,16 +280,59 @@ def cyclegan_train_step(
             "identity": idt.item(), "d": d_loss.item()}
 
 
-@dataclass
-class CycleHistory:
-    """One entry per step for every loss; snapshots when asked for."""
+# --- Training -------------------------------------------------------------------------------
 
-    losses: dict[str, list[float]] = field(default_factory=dict)
-    snapshot_steps: list[int] = field(default_factory=list)
-    snapshots: list = field(default_factory=list)
+# Lesson 04's training settings: 300 rounds of 32 images of A and 32 of B, Adam 2e-4,
+# learning rates decaying over the second half.
+TRAIN_DEFAULTS = TrainConfig(steps=300, batch_size=32, lr=2e-4, decay_from=0.5)
 
 
-StepFn = Callable[..., dict[str, float]]
+@dataclass(frozen=True)
+class CycleGANConfig:
+    """Everything that sets a CycleGAN run: the CycleGAN's own settings, and in ``train`` the
+    run's ``TrainConfig`` (steps, batch_size, lr, betas, decay_from, seed, snapshot_every,
+    progress). lambda_identity is in absolute units (the paper's 0.5 x lambda_cycle)."""
+
+    width: int = 16            # generator channels at full resolution
+    n_blocks: int = 2          # ResNet blocks
+    d_width: int = 16          # discriminator channels
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 5.0
+    pool_size: int = 50
+    train: TrainConfig = TRAIN_DEFAULTS
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.train, TrainConfig):
+            raise TypeError(f"train must be a TrainConfig, got {type(self.train).__name__}")
+        if self.train.d_steps != 1:
+            raise ValueError(f"a CycleGAN round plays one D step per G step: train.d_steps "
+                             f"must be 1, got {self.train.d_steps}")
+
+    def with_training(self, **changes: object) -> CycleGANConfig:
+        """This configuration with some training settings changed, e.g.
+        ``DEFAULT.with_training(steps=2500, snapshot_every=50)``."""
+        return replace(self, train=replace(self.train, **changes))
+
+    def without_cycle(self) -> CycleGANConfig:
+        """The paper's "GAN alone" ablation: lambda_cycle = 0 and, since the identity loss is
+        an add-on to the cycle loss, lambda_identity = 0 too."""
+        return replace(self, lambda_cycle=0.0, lambda_identity=0.0)
+
+
+DEFAULT = CycleGANConfig()
+
+
+def ablation_configs(config: CycleGANConfig = DEFAULT) -> dict[str, CycleGANConfig]:
+    """The 2 x 2 ablation of the two content losses, everything else as in ``config``:
+    {"full": config, "cycle only": no identity loss, "identity only": no cycle loss,
+    "GAN alone": neither (``config.without_cycle()``)}."""
+    return {"full": config,
+            "cycle only": replace(config, lambda_identity=0.0),
+            "identity only": replace(config, lambda_cycle=0.0),
+            "GAN alone": config.without_cycle()}
+
+
+CycleStepFn = Callable[..., Losses]
 
 
 def train_cyclegan(
@@ -317,45 +340,48 @@ def train_cyclegan(
     a_images: torch.Tensor,
     b_images: torch.Tensor,
     config: CycleGANConfig = DEFAULT,
-    step_fn: StepFn = cyclegan_train_step,
-    snapshot_every: int = 0,
+    step_fn: CycleStepFn = cyclegan_train_step,
     snapshot: SnapshotFn | None = None,
-    progress: bool = True,
-) -> CycleHistory:
+) -> History:
     """Train ``model`` on unpaired ``a_images`` (N_a, C, S, S) and ``b_images`` (N_b, C, S, S).
 
-    Each step draws batch_size images of A and, independently, of B (with replacement, a
-    CPU generator seeded by config.seed), moves them to the model's device and calls
-    step_fn(model, opt_g, opt_d, a, b, pool_a, pool_b, lambda_cycle, lambda_identity).
-    opt_g holds both generators, opt_d both discriminators. snapshot(generators,
-    discriminators, step) is called every ``snapshot_every`` steps and at the end.
+    Each of ``config.train.steps`` rounds draws batch_size images of A and then,
+    independently, of B (with replacement, ``training.sampler``, a CPU generator seeded by
+    config.train.seed), moves them to the model's device and calls
+    step_fn(model, opt_g, opt_d, a, b, pool_a, pool_b, config).
+    opt_g holds both generators, opt_d both discriminators (``training.play_rounds``).
+    snapshot(generators, discriminators, step) is called every
+    ``config.train.snapshot_every`` steps and at the end. Returns the History: losses
+    "g", "adv", "cycle", "identity" and "d", one entry per step.
     """
     channels, size = model.G_AB.channels, model.G_AB.image_size
     check_images(a_images, channels, size, "a_images")
     check_images(b_images, channels, size, "b_images")
     device = module_device(model)
-    data_a, data_b = a_images.detach().cpu(), b_images.detach().cpu()
-    pool_a, pool_b = ImagePool(config.pool_size, config.seed), ImagePool(config.pool_size,
-                                                                         config.seed + 1)
-    history = CycleHistory()
+    sample_a, sample_b = sampler(a_images), sampler(b_images)
+    seed, n = config.train.seed, config.train.batch_size
+    pool_a, pool_b = ImagePool(config.pool_size, seed), ImagePool(config.pool_size, seed + 1)
 
     def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
-                   opt_d: torch.optim.Optimizer) -> tuple[float, float]:
-        a = data_a[torch.randint(len(data_a), (config.batch_size,), generator=rng)]
-        b = data_b[torch.randint(len(data_b), (config.batch_size,), generator=rng)]
-        values = step_fn(model, opt_g, opt_d, a.to(device), b.to(device), pool_a, pool_b,
-                         config.lambda_cycle, config.lambda_identity)
-        for name, value in values.items():
-            history.losses.setdefault(name, []).append(value)
-        return values["d"], values["g"]
+                   opt_d: torch.optim.Optimizer) -> Losses:
+        a, b = sample_a(n, rng), sample_b(n, rng)
+        return step_fn(model, opt_g, opt_d, a.to(device), b.to(device), pool_a, pool_b, config)
 
     generators = nn.ModuleList([model.G_AB, model.G_BA])
     discriminators = nn.ModuleList([model.D_A, model.D_B])
-    inner = play_rounds(generators, discriminators, play_round, config.steps, config.lr,
-                        config.decay_from, snapshot_every, snapshot, config.seed, progress)
-    history.snapshot_steps, history.snapshots = inner.snapshot_steps, inner.snapshots
-    return history
+    return play_rounds(generators, discriminators, play_round, config.train, snapshot)
 
+
+def config_dict(config: CycleGANConfig) -> dict:
+    """The configuration as flat plain values (for checkpoints' meta): the CycleGAN's own
+    settings and the run's steps, batch_size, lr, decay_from and seed."""
+    values = {name: value for name, value in asdict(config).items() if name != "train"}
+    for name in ("steps", "batch_size", "lr", "decay_from", "seed"):
+        values[name] = getattr(config.train, name)
+    return values
+
+
+# --- Grading ----------------------------------------------------------------------------------
 
 @torch.no_grad()
 def translate(G: nn.Module, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
@@ -363,11 +389,6 @@ def translate(G: nn.Module, images: torch.Tensor, batch_size: int = 500) -> torc
     device = module_device(G)
     return torch.cat([G(images[i:i + batch_size].to(device)).cpu()
                       for i in range(0, len(images), batch_size)])
-
-
-def config_dict(config: CycleGANConfig) -> dict:
-    """The configuration as plain values (for checkpoints' meta)."""
-    return asdict(config)
 
 
 @dataclass(frozen=True)

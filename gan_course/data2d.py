@@ -1,4 +1,5 @@
-"""Two-dimensional toy data sets, where every sample and every decision can be drawn.
+"""Two-dimensional toy data sets, where every sample and every decision can be drawn
+(lessons 01 and 05; the 2-D playground trains on them too).
 
 The two mixtures are the ones the mode-collapse papers (VEEGAN, PacGAN, ...) use:
 

@@ -1,4 +1,9 @@
-"""DCGAN generator and discriminator (Radford, Metz and Chintala, 2016), sized from the image.
+"""The DCGAN family in one file (lesson 02 builds it; lessons 06 and 07 use it): the generator
+and discriminator (Radford, Metz and Chintala, 2016), sized from the image; the recipe
+``train_gan`` that trains both on your images with one call (lessons 02 and 07); and the
+course's shipped generator, ``DCGANGenerator.from_pretrained`` (lessons 02 and 06). Lesson
+03's conditional players, lesson 05's digit collapse and lesson 07's anomaly encoder reuse its
+blocks.
 
 The paper's guidelines, all followed here:
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -28,7 +34,7 @@ from gan_course.augment import ShiftAugment
 from gan_course.checkpoints import load_pretrained
 from gan_course.device import module_device, pick_device, seed_everything
 from gan_course.images import check_images
-from gan_course.training import History, train
+from gan_course.training import History, TrainConfig, sampler, train
 
 WEIGHTS_NAME = "dcgan_digits"
 
@@ -136,7 +142,8 @@ class DCGANGenerator(nn.Module):
         return self.net(z[:, :, None, None])
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw z ~ N(0, I) (on the CPU, for reproducibility) and return G(z) on G's device."""
+        """Draw z ~ N(0, I), (n, z_dim), on the CPU (for reproducibility) and return G(z),
+        (n, channels, image_size, image_size), on G's device."""
         device = module_device(self)
         return self(torch.randn(n, self.z_dim, generator=generator).to(device))
 
@@ -178,44 +185,79 @@ class DCGANDiscriminator(nn.Module):
 
 # --- The recipe: train a DCGAN on your own images with one call ------------------------------
 
-def train_gan(
-    images: torch.Tensor,
-    steps: int = 2000,
-    batch_size: int = 128,
-    z_dim: int = 32,
-    width: int = 64,
-    lr: float = 2e-4,
-    max_shift: int = 1,
-    decay_from: float = 0.6,
-    device: str | None = None,
-    seed: int = 0,
-    snapshot_every: int = 0,
-    progress: bool = True,
-) -> tuple[DCGANGenerator, History]:
-    """Train a DCGAN on ``images`` (N, C, H, W) in [-1, 1]; return (G in eval mode, history).
+# Lesson 02's training settings: Adam at 2e-4 (betas 0.5, 0.999), batches of 128, the learning
+# rates falling linearly to 5 % over the last 40 % of 2,000 steps.
+DCGAN_TRAINING = TrainConfig(steps=2000, batch_size=128, lr=2e-4, decay_from=0.6)
 
-    steps: generator updates (each with one discriminator update on a batch of real images
-    drawn with replacement). max_shift: pixels of random shift for the discriminator's input
-    (0 turns augmentation off). device: None for ``pick_device()``. With ``snapshot_every``,
+
+@dataclass(frozen=True)
+class DCGANConfig:
+    """The settings of ``train_gan``, passed by name:
+    ``DCGANConfig(width=32, training=TrainConfig(steps=300, ...))``.
+
+    z_dim: length of the latent code.  width: channels of G's last and D's first block (the
+    others double from there).  max_shift: pixels of random shift of every image the
+    discriminator sees (``ShiftAugment``; 0 turns it off).  training: the run's steps, batch
+    size, learning rate, seed, snapshots (``training.TrainConfig``).
+    """
+
+    z_dim: int = 32
+    width: int = 64
+    max_shift: int = 1
+    training: TrainConfig = DCGAN_TRAINING
+
+    def __post_init__(self) -> None:
+        for name, smallest in (("z_dim", 1), ("width", 1), ("max_shift", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
+                raise ValueError(f"{name} must be an integer >= {smallest}, got {value!r}")
+        if not isinstance(self.training, TrainConfig):
+            raise TypeError(f"training must be a training.TrainConfig, got "
+                            f"{type(self.training).__name__}")
+
+
+@dataclass
+class TrainedGAN:
+    """What ``train_gan`` returns: both players, in eval mode, and the run's History.
+
+    G: the generator.  D: the discriminator, wrapped in its ``ShiftAugment`` (which does
+    nothing in eval mode); lesson 07 scores images with it.  history: the losses per step and
+    the snapshots, if any were asked for.
+    """
+
+    G: DCGANGenerator
+    D: ShiftAugment
+    history: History
+
+
+def train_gan(images: torch.Tensor, config: DCGANConfig = DCGANConfig(),
+              device: str | None = None) -> TrainedGAN:
+    """Train a DCGAN on ``images`` (N, C, H, W) in [-1, 1] with ``config``; return both players.
+
+    Seeds everything with ``config.training.seed``, builds G then D (in that order: the same
+    seed gives the same start), and plays ``config.training.steps`` rounds of lesson 01's game
+    (``training.game_round`` with the non-saturating loss), each on a batch drawn with
+    replacement:
+
+        D step:  minimise  -E[log D(x)] - E[log(1 - D(G(z)))]     (x, G(z) randomly shifted)
+        G step:  minimise  -E[log D(G(z))]
+
+    device: None for ``pick_device()``. With ``config.training.snapshot_every`` > 0,
     ``history.snapshots`` holds G(z) for 64 fixed codes (CPU tensors) every so many steps.
     """
     check_images(images, in_range=True)
-    seed_everything(seed)
+    settings = config.training
+    seed_everything(settings.seed)
     target = pick_device(device)
     size, channels = images.shape[2], images.shape[1]
-    G = DCGANGenerator(z_dim, size, channels, width).to(target)
-    D = ShiftAugment(DCGANDiscriminator(size, channels, width), max_shift).to(target)
-    data = images.detach().cpu()
+    G = DCGANGenerator(config.z_dim, size, channels, config.width).to(target)
+    D = ShiftAugment(DCGANDiscriminator(size, channels, config.width), config.max_shift).to(target)
+    z_fixed = torch.randn(64, config.z_dim,
+                          generator=torch.Generator().manual_seed(settings.seed + 1))
 
-    def sample_real(n: int, generator: torch.Generator) -> torch.Tensor:
-        return data[torch.randint(len(data), (n,), generator=generator)]
-
-    z_fixed = torch.randn(64, z_dim, generator=torch.Generator().manual_seed(seed + 1))
-
-    def snapshot(G: DCGANGenerator, D: torch.nn.Module, step: int) -> torch.Tensor:
+    def snapshot(G: DCGANGenerator, D: nn.Module, step: int) -> torch.Tensor:
         return G(z_fixed.to(target)).cpu()
 
-    history = train(G, D, sample_real, steps=steps, batch_size=batch_size, lr=lr,
-                    decay_from=decay_from, snapshot_every=snapshot_every,
-                    snapshot=snapshot if snapshot_every else None, seed=seed, progress=progress)
-    return G.eval(), history
+    history = train(G, D, sampler(images), config=settings,
+                    snapshot=snapshot if settings.snapshot_every else None)
+    return TrainedGAN(G.eval(), D.eval(), history)

@@ -1,4 +1,4 @@
-"""Known ways to spoil real images, to see which failures each metric catches.
+"""Known ways to spoil real images, to see which failures each metric catches (lesson 06).
 
 Each function takes real images (N, C, H, W) in [-1, 1] and returns a new set that mimics
 one failure of a generator:
@@ -21,11 +21,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-
-def _check(images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) == 0:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"images must be a tensor (N >= 1, C, H, W), got {shape}")
+from gan_course.images import check_images
 
 
 def _take(n: int, available: int, generator: torch.Generator | None) -> torch.Tensor:
@@ -46,9 +42,10 @@ def gaussian_kernel(sigma: float) -> torch.Tensor:
 
 
 def blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
-    """Gaussian blur with standard deviation ``sigma`` pixels: one pass along the rows, one
-    along the columns (the 2-D Gaussian is separable). Edges repeat the border pixel."""
-    _check(images)
+    """Gaussian blur of ``images`` (N, C, H, W) with standard deviation ``sigma`` pixels, same
+    shape out: one pass along the rows, one along the columns, since the 2-D Gaussian is
+    separable, out[y, x] = sum_s sum_t w_s w_t in[y + s, x + t]. Edges repeat the border pixel."""
+    check_images(images)
     weights = gaussian_kernel(sigma).to(images.device, images.dtype)
     channels, radius = images.shape[1], len(weights) // 2
     rows = weights.view(1, 1, 1, -1).repeat(channels, 1, 1, 1)      # (C, 1, 1, K)
@@ -60,8 +57,8 @@ def blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
 
 def add_noise(images: torch.Tensor, std: float = 0.3,
               generator: torch.Generator | None = None) -> torch.Tensor:
-    """x + std * N(0, 1) per pixel, clipped back to [-1, 1]."""
-    _check(images)
+    """clip(x + std * e, -1, 1) with e ~ N(0, 1) drawn per pixel of ``images`` (N, C, H, W)."""
+    check_images(images)
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
     noise = torch.randn(images.shape, generator=generator).to(images.device, images.dtype)
@@ -70,8 +67,9 @@ def add_noise(images: torch.Tensor, std: float = 0.3,
 
 def drop_class(images: torch.Tensor, labels: torch.Tensor, dropped: int, n: int | None = None,
                generator: torch.Generator | None = None) -> torch.Tensor:
-    """The images whose label is not ``dropped``; with ``n``, a random n of them (no repeats)."""
-    _check(images)
+    """The images (N, C, H, W) whose label (N,) is not ``dropped``, (N_kept, C, H, W); with
+    ``n``, a random n of them (no repeats), (n, C, H, W)."""
+    check_images(images)
     if labels.shape != (len(images),):
         raise ValueError(f"need one label per image: labels {tuple(labels.shape)}, "
                          f"images {len(images)}")
@@ -103,11 +101,11 @@ def balanced_subset(labels: torch.Tensor, n: int, generator: torch.Generator | N
 def memorised_copies(train: torch.Tensor, n: int, generator: torch.Generator | None = None,
                      exclude: torch.Tensor | None = None,
                      labels: torch.Tensor | None = None) -> torch.Tensor:
-    """n distinct training images, returned unchanged: what a generator that memorised its
-    training set would draw. ``exclude``: indices of ``train`` not to use (for example the
-    ones that serve as the real reference set). With ``labels`` (N,), every class gets the
-    same share (see ``balanced_subset``)."""
-    _check(train)
+    """n distinct training images (n, C, H, W) of ``train`` (N, C, H, W), returned unchanged:
+    what a generator that memorised its training set would draw. ``exclude``: indices of
+    ``train`` not to use (for example the ones that serve as the real reference set). With
+    ``labels`` (N,), every class gets the same share (see ``balanced_subset``)."""
+    check_images(train, what="train")
     if labels is not None:
         return train[balanced_subset(labels, n, generator, exclude)]
     allowed = torch.ones(len(train), dtype=torch.bool)
@@ -119,9 +117,10 @@ def memorised_copies(train: torch.Tensor, n: int, generator: torch.Generator | N
 
 def collapse(images: torch.Tensor, n: int, n_distinct: int = 1,
              generator: torch.Generator | None = None) -> torch.Tensor:
-    """n images made of only ``n_distinct`` different ones (chosen at random, each repeated
-    about n / n_distinct times): a generator whose output hardly depends on z."""
-    _check(images)
+    """n images (n, C, H, W) made of only ``n_distinct`` different ones of ``images`` (N, C, H,
+    W): out_i = chosen_(i mod n_distinct), so each is repeated about n / n_distinct times, as
+    from a generator whose output hardly depends on z."""
+    check_images(images)
     if n < n_distinct:
         raise ValueError(f"need n >= n_distinct, got n={n}, n_distinct={n_distinct}")
     chosen = images[_take(n_distinct, len(images), generator)]

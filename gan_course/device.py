@@ -1,10 +1,13 @@
-"""Choosing where tensors live, and making runs repeatable.
+"""Choosing where tensors live, and making runs repeatable (every lesson, 01 to 07).
 
 The course runs on whatever the learner has: an NVIDIA GPU (CUDA), an Apple GPU (MPS),
 or the CPU. ``pick_device()`` takes the first of those that works, unless the environment
 variable ``GAN_COURSE_DEVICE`` names one, for example::
 
     GAN_COURSE_DEVICE=cpu jupyter lab      # force the CPU even on a GPU machine
+
+``seed_everything(seed)`` makes a run repeatable, and ``module_device(model)`` says where a
+model's weights live (use it rather than ``next(model.parameters()).device``).
 """
 
 from __future__ import annotations

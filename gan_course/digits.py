@@ -1,4 +1,5 @@
-"""The UCI handwritten digits, shipped with the course: real images that need no download.
+"""The UCI handwritten digits, shipped with the course: real images that need no download
+(the data of lessons 02 to 07).
 
 1,797 grey-scale digits of 8 x 8 pixels (values 0..16) with labels 0..9; see
 ``gan_course/data/README.md`` for the source and licence. ``load_digits`` returns them as
@@ -40,8 +41,8 @@ def _raw() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def split_indices(labels: torch.Tensor, split: str) -> torch.Tensor:
-    """Indices of ``split``: within each class a fixed shuffle (seed 0); the first 20 % of
-    it are held out, the rest are for training."""
+    """Indices (M,) into ``labels`` (N,) of ``split``: within each class a fixed shuffle
+    (seed 0); the first 20 % of it are held out, the rest are for training."""
     if split not in SPLITS:
         raise ValueError(f"Unknown split {split!r}. Valid choices: {', '.join(SPLITS)}")
     if split == "all":

@@ -1,4 +1,6 @@
-"""Two unpaired image domains made by code, with a hidden correspondence kept for grading.
+"""Two unpaired image domains made by code, with a hidden correspondence kept for grading
+(lesson 04 trains and grades its CycleGAN on them; ``cyclegan.grade_translation``, the
+translation explorer widget and ``tools/train_weights.py cyclegan-digits`` use them too).
 
 Domain A is the course's 16 x 16 digits: thin white ink on black, values in [-1, 1].
 Domain B is the same kind of digit restyled in **bold**:

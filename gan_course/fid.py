@@ -1,4 +1,6 @@
-"""The Frechet distance between two Gaussians fitted to features (the "F" and "D" of FID).
+"""The Frechet distance between two Gaussians fitted to features: the "F" and "D" of FID.
+Lesson 06 builds it step by step and sets it beside the other metrics; lesson 02's sample
+report (``classifier.judge``) uses ``frechet_distance`` too.
 
 Fit a Gaussian to each set of feature vectors (mean mu, covariance S). The squared
 Frechet (2-Wasserstein) distance between N(mu1, S1) and N(mu2, S2) is
@@ -20,6 +22,8 @@ generated features beyond the two moments FID looks at).
 from __future__ import annotations
 
 import torch
+
+from gan_course.device import module_device
 
 
 def feature_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,7 +72,7 @@ def extract_features(model: torch.nn.Module, images: torch.Tensor,
     ``classifier.DigitClassifier``."""
     if not hasattr(model, "features"):
         raise TypeError(f"{type(model).__name__} has no .features(images) method")
-    device = next(model.parameters(), torch.empty(0)).device   # CPU if it has no weights
+    device = module_device(model)   # the CPU if it has no weights
     chunks = [model.features(images[start:start + batch_size].to(device)).cpu()
               for start in range(0, len(images), batch_size)]
     return torch.cat(chunks)

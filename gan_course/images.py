@@ -1,4 +1,6 @@
-"""Looking at batches of images: grids, PNG bytes for widgets, figures and animations.
+"""Looking at batches of images: grids, PNG bytes for widgets, figures and animations
+(lessons 02, 03, 04, 06 and 07 and their widgets), and ``check_images``, with which the image
+models and trainers refuse a tensor that is not a batch of images.
 
 All functions take images as a tensor (N, C, H, W) with values in [-1, 1] and C = 1 (grey)
 or 3 (RGB), which is what the course's generators produce.
@@ -79,7 +81,8 @@ def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 1) -> torch.T
 
 
 def images_to_png(images: torch.Tensor, nrow: int = 8, scale: int = 4, padding: int = 1) -> bytes:
-    """The ``image_grid`` as PNG bytes, enlarged ``scale`` times with nearest-neighbour pixels
+    """The ``image_grid`` of ``images`` (N, C, H, W) as PNG bytes, enlarged ``scale`` times with
+    nearest-neighbour pixels
     (fast enough for a widget that redraws on every slider move)."""
     if scale < 1:
         raise ValueError(f"scale must be >= 1, got {scale}")
@@ -96,7 +99,8 @@ def images_to_png(images: torch.Tensor, nrow: int = 8, scale: int = 4, padding: 
 
 def show_images(images: torch.Tensor, nrow: int = 8, ax: Axes | None = None,
                 title: str = "") -> Axes:
-    """Draw an image grid on ``ax`` (a new figure if None)."""
+    """Draw ``images`` (N, C, H, W) in [-1, 1] as a grid of ``nrow`` per row on ``ax`` (a new
+    figure if None)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(0.6 * min(len(images), nrow) + 0.5,
                                       0.6 * math.ceil(len(images) / nrow) + 0.5))

@@ -1,4 +1,5 @@
-"""Class-imbalanced training sets, and how a generator's class shares compare with them.
+"""Class-imbalanced training sets, and how a generator's class shares compare with them
+(lesson 07, part 3: what a GAN does with a rare class).
 
 A GAN learns the distribution of its training data, imbalance included. To see what it does
 with a rare class we make one on purpose: keep every image of the other classes and only a

@@ -1,4 +1,5 @@
-"""Walking through a generator's latent space: interpolation and meaningful directions.
+"""Walking through a generator's latent space: interpolation and meaningful directions
+(lesson 02; lesson 02's latent explorer widget is built on it).
 
     from gan_course.latent import lerp, slerp, latent_directions
 

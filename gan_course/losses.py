@@ -1,4 +1,6 @@
-"""GAN losses as pure functions of discriminator logits.
+"""GAN losses as pure functions of discriminator logits, and the games built from them
+(lessons 01-05: lesson 01's exercises, the DCGAN, conditional and CycleGAN trainers, lesson
+05's WGAN-GP; the playground plays every game).
 
 Notation: D(x) = sigmoid(l(x)) where l is the discriminator's logit. The original game
 (Goodfellow et al., 2014) is

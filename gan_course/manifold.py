@@ -1,4 +1,6 @@
 """Precision, recall, density and coverage: fidelity and diversity as separate numbers.
+Lesson 06 builds them (its exercises are ``precision_recall`` and ``density_coverage``) and
+sets them beside FID on spoiled and generated digits.
 
 FID mixes two failures into one number: samples that look wrong (low *fidelity*) and
 samples that miss part of the real data (low *diversity*). These metrics separate them by

@@ -1,4 +1,6 @@
-"""Does the generator copy its training images? Nearest-neighbour checks for memorisation.
+"""Does the generator copy its training images? Nearest-neighbour checks for memorisation
+(lesson 07, part 4, and its nearest-image anomaly baseline; lesson 06 and ``manifold`` use
+``nearest_neighbours``).
 
 A generator that returns its training images unchanged scores well on every metric that
 compares sample statistics with real data, yet it has learned nothing new (and may leak

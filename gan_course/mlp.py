@@ -1,4 +1,5 @@
-"""Small fully connected generator and discriminator for low-dimensional data.
+"""Small fully connected generator and discriminator for low-dimensional data (lesson 01;
+lesson 05's cures and the 2-D playground build on them).
 
 Both are plain stacks of ``Linear -> activation`` layers, written out so a learner can
 print them and see every layer. The discriminator returns a *logit* (any real number);

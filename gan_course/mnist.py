@@ -1,4 +1,7 @@
-"""Real MNIST and Fashion-MNIST, for learners who have an internet connection.
+"""Real MNIST and Fashion-MNIST, for learners who have an internet connection (optional).
+No lesson needs it: lesson 02 points to it for the full 70,000 digits of 28 x 28, and a
+learner who wants more than the shipped 16 x 16 digits in the image lessons (02 to 07)
+can start from it.
 
 Nothing here runs unless you ask for it: the course itself works offline with the small
 UCI handwritten digits in ``gan_course.digits.load_digits()``. To use the full data sets::

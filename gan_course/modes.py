@@ -1,4 +1,6 @@
-"""Counting modes: the protocol of the mode-collapse papers (VEEGAN, PacGAN).
+"""Counting modes: the protocol of the mode-collapse papers (VEEGAN, PacGAN) (lessons 01
+and 05; the benchmark's mode-collapse race and the playground use it, and ``classifier``
+scores class histograms with its ``kl_to_uniform``).
 
 Given generated samples and the centres of a Gaussian mixture with standard deviation sigma:
 

@@ -1,19 +1,22 @@
-"""A 2-D GAN you can train a few steps at a time and look at after every few steps.
+"""A 2-D GAN you can train a few steps at a time and look at after every few steps (lesson 01's
+playground, its last cell; the games of lesson 05, WGAN-GP and more D steps per G step, can
+be tried in it too).
 
 ``Playground`` holds everything one run needs: the data set, the two networks, their
-optimizers, the settings and what has happened so far. ``step(n)`` plays ``n`` rounds of the
-game, ``render()`` draws the current state as a PNG (bytes), ``reset()`` starts again from
-step 0. There is no widget code here: ``gan_course.widgets.playground_widget`` puts buttons on top,
-and tests or scripts can drive the same object directly.
+optimizers, the settings (a ``PlaygroundSettings``) and what has happened so far (a
+``training.History`` of the losses and the number of modes captured). ``step(n)`` plays ``n``
+rounds of the game, ``state()`` gives what there is to see as plain arrays (a
+``PlaygroundState``), ``reset()`` starts again from step 0. There is no drawing here:
+``gan_course.playground_view`` draws a state, and ``gan_course.widgets.playground_widget``
+puts buttons on top of both; tests and scripts drive the engine directly.
 
-One round is ``d_steps`` updates of the discriminator followed by one update of the generator,
-each on a fresh batch, with the loss pair chosen by name (``losses.get_loss_pair``).
+One round is ``training.game_round``: ``d_steps`` updates of the discriminator, each on its
+own batch, then one update of the generator, with the loss pair chosen by name
+(``losses.get_loss_pair``). What a state shows:
 
-The picture has four panels:
-
-1. the discriminator's output over the plane, the real data (blue) and generated points (red);
+1. the discriminator's output over the plane, the real data and generated points;
 2. the generator's warp: the image G(z) of a regular grid of lines in latent space;
-3. where the generator loss pushes each generated point: arrows along -dL_G/dx;
+3. where the generator loss pushes each generated point: -dL_G/dx;
 4. the losses and the number of modes captured (mixtures only) against the step.
 """
 
@@ -31,14 +34,18 @@ from gan_course.data2d import DATASETS, Toy2D, get_dataset
 from gan_course.losses import LOSS_PAIRS, LossPair, get_loss_pair
 from gan_course.mlp import MLPDiscriminator, MLPGenerator
 from gan_course.modes import mode_stats
-from gan_course.playground_view import ARROWS, PlaygroundView
 from gan_course.snapshots import grid_points
+from gan_course.training import History, game_round
 
 MAX_LEARNING_RATE = 1.0
+SHOWN_FAKES = 400  # generated points drawn over D's map
+SHOWN_REALS = 500  # real points drawn in every panel
+ARROWS = 80  # generated points that get a gradient arrow
+MODE_SAMPLES = 2500  # generated points the modes are counted on, as in the mode-collapse papers
 
 
 @dataclass(frozen=True)
-class Settings:
+class PlaygroundSettings:
     """What the learner can choose. ``steps_per_frame`` is how many rounds a frame of play
     trains before the picture is drawn again; it trades smoothness for training speed."""
 
@@ -52,7 +59,37 @@ class Settings:
     seed: int = 0
 
 
-def validate_settings(settings: Settings) -> None:
+@dataclass(frozen=True)
+class PlaygroundState:
+    """What there is to see of a run at one step, as plain arrays (no networks, no tensors).
+
+    real (500, 2) and fake (400, 2): data and generated points.  d_map (R, R): D's output on
+    a grid over [-extent, extent]^2 mapped to [0, 1], described by d_map_label.  warp
+    (2 * lines, points, 2): G's image of latent grid lines.  push_from (A, 2) and push (A, 2):
+    generated points and -dl_G/dx at each.  losses: "d" and "g" per round.  mode_steps and
+    modes: the modes captured after each call of ``step`` (empty unless the data set is a
+    mixture, which has n_modes modes); mode_text says the last count ("modes 7/8").
+    """
+
+    dataset: str
+    loss: str
+    step: int
+    extent: float
+    n_modes: int | None
+    real: np.ndarray
+    fake: np.ndarray
+    d_map: np.ndarray
+    d_map_label: str
+    warp: np.ndarray
+    push_from: np.ndarray
+    push: np.ndarray
+    losses: dict[str, list[float]] = field(default_factory=dict)
+    mode_steps: list[int] = field(default_factory=list)
+    modes: list[int] = field(default_factory=list)
+    mode_text: str = "modes n/a"
+
+
+def validate_settings(settings: PlaygroundSettings) -> None:
     """Raise ValueError with one readable sentence per problem if any setting is invalid."""
     problems = []
     if settings.dataset not in DATASETS:
@@ -84,48 +121,41 @@ def _is_real(value: object) -> bool:
     return is_number and not isinstance(value, bool) and math.isfinite(value)
 
 
-@dataclass
-class PlaygroundHistory:
-    """One entry per round in ``d_loss``/``g_loss`` (D's loss averaged over its d_steps);
-    one entry per ``step`` call in ``mode_steps``/``modes`` (mixtures only)."""
-
-    d_loss: list[float] = field(default_factory=list)
-    g_loss: list[float] = field(default_factory=list)
-    mode_steps: list[int] = field(default_factory=list)
-    modes: list[int] = field(default_factory=list)
-
-
 class Playground:
-    """A 2-D GAN, its optimizers, settings and history; trained and drawn a bit at a time.
+    """A 2-D GAN, its optimizers, settings and history; trained a bit at a time.
 
     Models: ``MLPGenerator(z_dim=2, hidden, depth)`` and ``MLPDiscriminator(2, hidden, depth)``
     on the CPU, both trained with Adam (betas 0.5, 0.999). Everything random (initial
-    weights, batches, the fixed latent codes that are drawn) follows ``settings.seed``.
+    weights, batches, WGAN-GP's mixing weights, the fixed latent codes that are drawn)
+    follows ``settings.seed``, and the learner's own random numbers are left as they were.
+
+    ``history``: the losses of every round ("d": D's loss on the last of its d_steps
+    batches, "g"). ``mode_steps``/``modes``: the modes captured after every ``step`` call
+    (mixtures only).
 
     ``threads``: torch threads while it trains and draws (None: leave torch's setting).
     Networks this small gain nothing from more than one, and on a busy laptop extra threads
     wait for each other: one thread keeps play smooth.
     """
 
-    MODE_SAMPLES = 2500  # as in the mode-collapse papers
-
-    def __init__(self, settings: Settings | None = None, hidden: int = 128, depth: int = 3,
-                 threads: int | None = 1, **changes: object) -> None:
-        settings = replace(settings or Settings(), **changes)
+    def __init__(self, settings: PlaygroundSettings | None = None, hidden: int = 128,
+                 depth: int = 3, threads: int | None = 1, **changes: object) -> None:
+        settings = replace(settings or PlaygroundSettings(), **changes)
         validate_settings(settings)
         self.settings = settings
         self.hidden = hidden
         self.depth = depth
         self.threads = threads
-        self._view: PlaygroundView | None = None
         self.reset()
 
     @property
     def data(self) -> Toy2D:
+        """The data set the settings name (``data2d.get_dataset``)."""
         return get_dataset(self.settings.dataset)
 
     @property
     def loss_pair(self) -> LossPair:
+        """The game the settings name (``losses.get_loss_pair``)."""
         return get_loss_pair(self.settings.loss)
 
     def reset(self) -> None:
@@ -135,24 +165,30 @@ class Playground:
             torch.manual_seed(seed)
             self.G = MLPGenerator(z_dim=2, hidden=self.hidden, depth=self.depth)
             self.D = MLPDiscriminator(in_dim=2, hidden=self.hidden, depth=self.depth)
+            # what torch's global generator holds while the engine plays (a loss pair may
+            # draw from it: WGAN-GP's mixing weights); kept between calls of ``step``
+            self._torch_rng_state = torch.get_rng_state()
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.settings.lr_g,
                                       betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.settings.lr_d,
                                       betas=(0.5, 0.999))
         self._rng = torch.Generator().manual_seed(seed)
         fixed = torch.Generator().manual_seed(seed + 1)
-        self.z_shown = torch.randn(400, 2, generator=fixed)
+        self.z_shown = torch.randn(SHOWN_FAKES, 2, generator=fixed)
         self.z_arrows = torch.randn(ARROWS, 2, generator=fixed)
-        self.z_modes = torch.randn(self.MODE_SAMPLES, 2, generator=fixed)
-        self.real_shown = self.data.sample(500, fixed)
+        self.z_modes = torch.randn(MODE_SAMPLES, 2, generator=fixed)
+        self.real_shown = self.data.sample(SHOWN_REALS, fixed)
         self.step_count = 0
-        self.history = PlaygroundHistory()
+        self.history = History()
+        self.mode_steps: list[int] = []
+        self.modes: list[int] = []
         self._record_modes()
 
     def update(self, **changes: object) -> None:
-        """Change settings (names as in ``Settings``); raise ValueError and change nothing if
-        the result is invalid. A new dataset or seed restarts the run; learning rates, the
-        loss and the step counts apply from the next step, so a run can switch game midway."""
+        """Change settings (names as in ``PlaygroundSettings``); raise ValueError and change
+        nothing if the result is invalid. A new dataset or seed restarts the run; learning
+        rates, the loss and the step counts apply from the next step, so a run can switch
+        game midway."""
         new = replace(self.settings, **changes)
         validate_settings(new)
         restart = (new.dataset, new.seed) != (self.settings.dataset, self.settings.seed)
@@ -169,50 +205,35 @@ class Playground:
         loss stops being finite (the run has diverged: lower a learning rate and reset)."""
         if not _is_int(n) or n <= 0:
             raise ValueError(f"the number of steps must be a positive whole number, got {n!r}")
-        with torch_threads(self.threads):
-            for _ in range(n):
-                d_value, g_value = self._round()
-                self.history.d_loss.append(d_value)
-                self.history.g_loss.append(g_value)
-                self.step_count += 1
-                if not (math.isfinite(d_value) and math.isfinite(g_value)):
-                    raise FloatingPointError(
-                        f"training diverged at step {self.step_count} (D loss {d_value}, "
-                        f"G loss {g_value}); lower the learning rates and reset"
-                    )
+        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self._torch_rng_state)
+            try:
+                for _ in range(n):
+                    d_value, g_value = self._round()
+                    self.history.append({"d": d_value, "g": g_value})
+                    self.step_count += 1
+                    if not (math.isfinite(d_value) and math.isfinite(g_value)):
+                        raise FloatingPointError(
+                            f"training diverged at step {self.step_count} (D loss {d_value}, "
+                            f"G loss {g_value}); lower the learning rates and reset"
+                        )
+            finally:
+                self._torch_rng_state = torch.get_rng_state()
             self._record_modes()
         return d_value, g_value
 
-    def frame(self) -> bytes:
-        """What play does once per frame: ``steps_per_frame`` rounds, then ``render()``."""
-        self.step(self.settings.steps_per_frame)
-        return self.render()
-
     def _round(self) -> tuple[float, float]:
-        """d_steps discriminator updates (fakes detached), then one generator update.
+        """One round of ``training.game_round`` on d_steps * batch_size fresh samples and codes.
 
-        D: minimise pair.d_loss(D, x, G(z))   G: minimise pair.g_loss(D(G(z)))
+        D step k = 1..d_steps:  minimise pair.d_loss(D, x_k, G(z_k))   (batch k of the draw)
+        G step:                 minimise pair.g_loss(D(G(z_last)))
         """
-        pair, size = self.loss_pair, self.settings.batch_size
-        d_total = 0.0
-        for _ in range(self.settings.d_steps):
-            real = self.data.sample(size, self._rng)
-            with torch.no_grad():
-                fake = self.G(torch.randn(size, 2, generator=self._rng))
-            d_loss = pair.d_loss(self.D, real, fake, self._rng)
-            self.opt_d.zero_grad()
-            d_loss.backward()
-            self.opt_d.step()
-            d_total += d_loss.item()
-        self.D.requires_grad_(False)  # the G step needs gradients through D, not into it
-        try:
-            g_loss = pair.g_loss(self.D(self.G(torch.randn(size, 2, generator=self._rng))))
-            self.opt_g.zero_grad()
-            g_loss.backward()
-            self.opt_g.step()
-        finally:
-            self.D.requires_grad_(True)
-        return d_total / self.settings.d_steps, g_loss.item()
+        settings = self.settings
+        n = int(settings.batch_size * settings.d_steps)
+        real = self.data.sample(n, self._rng)
+        z = torch.randn(n, 2, generator=self._rng)
+        return game_round(self.G, self.D, self.opt_g, self.opt_d, real, z, self.loss_pair,
+                          int(settings.d_steps))
 
     def _record_modes(self) -> None:
         data = self.data
@@ -220,8 +241,8 @@ class Playground:
             return
         with torch.no_grad():
             stats = mode_stats(self.G(self.z_modes), data.centres, data.sigma)
-        self.history.mode_steps.append(self.step_count)
-        self.history.modes.append(stats.modes)
+        self.mode_steps.append(self.step_count)
+        self.modes.append(stats.modes)
 
     def generator_push(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Generated points x = G(z) (N, 2) and -dl_G/dx (N, 2), where l_G is the generator
@@ -271,16 +292,27 @@ class Playground:
     def mode_text(self) -> str:
         """'modes 7/8' for mixtures, 'modes n/a' for shapes without separate modes."""
         centres = self.data.centres
-        if centres is None or not self.history.modes:
+        if centres is None or not self.modes:
             return "modes n/a"
-        return f"modes {self.history.modes[-1]}/{len(centres)}"
+        return f"modes {self.modes[-1]}/{len(centres)}"
 
-    def render(self) -> bytes:
-        """The current state as a PNG image (bytes); the figure is built once and reused."""
-        if self._view is None:
-            self._view = PlaygroundView()
+    def state(self) -> PlaygroundState:
+        """What there is to see now (for ``playground_view.PlaygroundView.draw``)."""
+        data = self.data
         with torch_threads(self.threads):
-            return self._view.draw(self)
+            d_map, label = self.discriminator_map()
+            with torch.no_grad():
+                fake = self.G(self.z_shown).numpy()
+            push_from, push = self.generator_push(self.z_arrows)
+            warp = self.latent_grid_image()
+        return PlaygroundState(
+            dataset=data.name, loss=self.settings.loss, step=self.step_count,
+            extent=data.extent, n_modes=None if data.centres is None else len(data.centres),
+            real=self.real_shown.numpy(), fake=fake, d_map=d_map, d_map_label=label,
+            warp=warp, push_from=push_from.numpy(), push=push.numpy(),
+            losses={name: list(values) for name, values in self.history.losses.items()},
+            mode_steps=list(self.mode_steps), modes=list(self.modes), mode_text=self.mode_text(),
+        )
 
 
 @contextmanager

@@ -1,4 +1,10 @@
-"""Drawing a ``Playground`` (see ``gan_course.playground``) as one PNG with four panels.
+"""Drawing the 2-D GAN playground (lesson 01's last cell) as one PNG with four panels.
+
+The view draws whatever has the fields of a ``DrawableState``: in the course, the
+``PlaygroundState`` that ``gan_course.playground.Playground.state()`` returns (the view does
+not import the engine, and the engine knows nothing of matplotlib). Headless:
+
+    png = PlaygroundView().draw(playground.state())
 
 The figure is made once, with matplotlib's Agg canvas and no pyplot, and its artists are
 updated in place on every frame: that keeps drawing fast enough for several frames a second.
@@ -8,20 +14,36 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
-import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.quiver import Quiver
 
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
 
-ARROWS = 80  # generated points that get a gradient arrow
 
-if TYPE_CHECKING:  # only for type hints: playground.py imports this module
-    from gan_course.playground import Playground
+class DrawableState(Protocol):
+    """What the view reads (``playground.PlaygroundState`` has it, with the meaning of each)."""
+
+    dataset: str
+    loss: str
+    step: int
+    extent: float
+    n_modes: int | None
+    real: np.ndarray  # (M, 2)
+    fake: np.ndarray  # (N, 2)
+    d_map: np.ndarray  # (R, R) in [0, 1]
+    d_map_label: str
+    warp: np.ndarray  # (L, P, 2) polylines
+    push_from: np.ndarray  # (A, 2)
+    push: np.ndarray  # (A, 2)
+    losses: dict[str, list[float]]
+    mode_steps: list[int]
+    modes: list[int]
+    mode_text: str
 
 
 class PlaygroundView:
@@ -50,10 +72,7 @@ class PlaygroundView:
         self.warp = LineCollection([], linewidths=0.8)
         self.ax_warp.add_collection(self.warp)
         self.push_points = self.ax_push.scatter(empty[:, 0], empty[:, 1], s=6, c=FAKE_COLOUR)
-        zeros = np.zeros(ARROWS)
-        self.arrows = self.ax_push.quiver(zeros, zeros, zeros, zeros, angles="xy",
-                                          scale_units="xy", scale=1.0, width=0.006,
-                                          color="#444444")
+        self.arrows: Quiver | None = None  # made on the first draw, with one arrow per point
         for ax in (self.ax_map, self.ax_warp, self.ax_push):
             ax.set_xticks([])
             ax.set_yticks([])
@@ -70,68 +89,70 @@ class PlaygroundView:
         self.no_modes = self.ax_loss.text(0.98, 0.04, "modes: n/a", ha="right", fontsize=8,
                                           color="#2ca02c", transform=self.ax_loss.transAxes)
 
-    def _set_dataset(self, pg: Playground) -> None:
-        """Things that change only with the data set: limits, real points, mode axis."""
-        data, extent = pg.data, pg.data.extent
+    def _set_dataset(self, state: DrawableState) -> None:
+        """Things that change only with the data set: limits, mode axis."""
+        extent = state.extent
         self.heat.set_extent((-extent, extent, -extent, extent))
         for ax in (self.ax_map, self.ax_warp, self.ax_push):
             ax.set_xlim(-extent, extent)
             ax.set_ylim(-extent, extent)
-        real = pg.real_shown.numpy()
-        for scatter in self.real:
-            scatter.set_offsets(real)
-        has_modes = data.centres is not None
+        has_modes = state.n_modes is not None
         self.mode_line.set_visible(has_modes)
         self.ax_modes.yaxis.set_visible(has_modes)
         self.no_modes.set_visible(not has_modes)
         if has_modes:
-            self.ax_modes.set_ylim(0, len(data.centres) + 0.5)
-        self._dataset = data.name
+            self.ax_modes.set_ylim(0, state.n_modes + 0.5)
+        self._dataset = state.dataset
 
-    def draw(self, pg: Playground) -> bytes:
-        """Update every artist from ``pg`` and return the figure as PNG bytes."""
-        if self._dataset != pg.data.name:
-            self._set_dataset(pg)
-        self._draw_map(pg)
-        self._draw_warp(pg)
-        self._draw_push(pg)
-        self._draw_curves(pg)
+    def draw(self, state: DrawableState) -> bytes:
+        """Update every artist from ``state`` and return the figure as PNG bytes."""
+        if self._dataset != state.dataset:
+            self._set_dataset(state)
+        for scatter in self.real:  # a new seed draws other real points from the same data set
+            scatter.set_offsets(state.real)
+        self._draw_map(state)
+        self._draw_warp(state)
+        self._draw_push(state)
+        self._draw_curves(state)
         buffer = io.BytesIO()
         self.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
-    def _draw_map(self, pg: Playground) -> None:
-        values, label = pg.discriminator_map()
-        self.heat.set_data(values)
-        with torch.no_grad():
-            self.fake.set_offsets(pg.G(pg.z_shown).numpy())
-        title = f"{pg.settings.dataset}, step {pg.step_count}: {label}"
+    def _draw_map(self, state: DrawableState) -> None:
+        self.heat.set_data(state.d_map)
+        self.fake.set_offsets(state.fake)
+        title = f"{state.dataset}, step {state.step}: {state.d_map_label}"
         self.ax_map.set_title(title, fontsize=9)
 
-    def _draw_warp(self, pg: Playground) -> None:
-        image = pg.latent_grid_image()
-        self.warp.set_segments(list(image))
-        colours = ["#9467bd" if i % 2 == 0 else "#8c564b" for i in range(len(image))]
+    def _draw_warp(self, state: DrawableState) -> None:
+        self.warp.set_segments(list(state.warp))
+        colours = ["#9467bd" if i % 2 == 0 else "#8c564b" for i in range(len(state.warp))]
         self.warp.set_color(colours)
         self.ax_warp.set_title("G warps a latent grid", fontsize=9)
 
-    def _draw_push(self, pg: Playground) -> None:
-        points, push = pg.generator_push(pg.z_arrows)
-        norms = push.norm(dim=1)
-        longest = norms.max().clamp_min(1e-12)
-        arrows = (push / longest * 0.25 * pg.data.extent).numpy()
-        self.arrows.set_offsets(points.numpy())
+    def _draw_push(self, state: DrawableState) -> None:
+        """Arrows along -dl_G/dx, the longest a quarter of the extent long."""
+        points, push = state.push_from, state.push
+        norms = np.linalg.norm(push, axis=1)
+        longest = max(float(norms.max()), 1e-12)
+        arrows = push / longest * 0.25 * state.extent
+        if self.arrows is None or self.arrows.N != len(points):
+            if self.arrows is not None:
+                self.arrows.remove()
+            self.arrows = self.ax_push.quiver(points[:, 0], points[:, 1], arrows[:, 0],
+                                              arrows[:, 1], angles="xy", scale_units="xy",
+                                              scale=1.0, width=0.006, color="#444444")
+        self.arrows.set_offsets(points)
         self.arrows.set_UVC(arrows[:, 0], arrows[:, 1])
-        self.push_points.set_offsets(points.numpy())
-        self.ax_push.set_title(f"-dL_G/dx, mean |grad| {norms.mean().item():.2g}", fontsize=9)
+        self.push_points.set_offsets(points)
+        self.ax_push.set_title(f"-dL_G/dx, mean |grad| {norms.mean():.2g}", fontsize=9)
 
-    def _draw_curves(self, pg: Playground) -> None:
-        history = pg.history
-        steps, d_values = _block_means(history.d_loss)
-        _, g_values = _block_means(history.g_loss)
+    def _draw_curves(self, state: DrawableState) -> None:
+        steps, d_values = _block_means(state.losses.get("d", []))
+        _, g_values = _block_means(state.losses.get("g", []))
         self.d_line.set_data(steps, d_values)
         self.g_line.set_data(steps, g_values)
-        last = max(pg.step_count, 10)
+        last = max(state.step, 10)
         self.ax_loss.set_xlim(0, last)
         both = np.concatenate([d_values, g_values])
         both = both[np.isfinite(both)]  # a diverged run still draws
@@ -139,9 +160,9 @@ class PlaygroundView:
             low, high = float(both.min()), float(both.max())
             pad = 0.08 * (high - low) + 1e-3
             self.ax_loss.set_ylim(low - pad, high + pad)
-        if history.modes:  # extend the last count to the right edge
-            self.mode_line.set_data(history.mode_steps + [last], history.modes + history.modes[-1:])
-        title = f"losses ({pg.settings.loss}), {pg.mode_text()}"
+        if state.modes:  # extend the last count to the right edge
+            self.mode_line.set_data(state.mode_steps + [last], state.modes + state.modes[-1:])
+        title = f"losses ({state.loss}), {state.mode_text}"
         self.ax_loss.set_title(title, fontsize=9)
 
 

@@ -1,4 +1,5 @@
-"""Pictures of 2-D GANs: data, samples, the discriminator's view, losses, animations.
+"""Pictures of 2-D GANs: data, samples, the discriminator's view, losses, animations
+(lessons 01 and 05; lessons 02 and 03 draw their losses with ``plot_losses``).
 
 Every function draws on a matplotlib ``Axes`` you pass in (or makes a figure), so the
 lessons can lay out panels however they like. Nothing here trains anything.

@@ -1,4 +1,5 @@
-"""Showing a lesson's measured figures, and handing them to the benchmark.
+"""Showing a lesson's measured figures, and handing them to the benchmark (every lesson).
+Every lesson, 01 to 07, reports its figures here; ``python -m benchmarks`` collects them.
 
 ``report_metrics("01", ring_modes=8, ...)`` prints the figures for the learner. When the
 environment variable ``GAN_COURSE_METRICS_FILE`` names a JSON file (the benchmark sets it),
@@ -16,8 +17,8 @@ from pathlib import Path
 METRICS_ENV = "GAN_COURSE_METRICS_FILE"
 
 
-def report_metrics(lesson: str, **metrics: float | int | str) -> dict:
-    """Print ``metrics`` as a small table and, if asked by the environment, save them."""
+def report_metrics(lesson: str, **metrics: float | int | str) -> dict[str, float | int | str]:
+    """Print ``metrics`` as a small table, save them if the environment asks, return them."""
     if not metrics:
         raise ValueError("report_metrics needs at least one name=value figure")
     for name, value in metrics.items():

@@ -1,4 +1,5 @@
-"""Recording what a 2-D GAN looks like at one moment of training.
+"""Recording what a 2-D GAN looks like at one moment of training (lessons 01 and 05; the
+playground records with it too).
 
 A ``Snapshot2D`` holds the generator's samples for a *fixed* batch of latent codes (so an
 animation follows the same points) and the discriminator's D(x) on a square grid (its

@@ -1,4 +1,5 @@
-"""Does GAN-made data help a classifier that has only a few real examples?
+"""Does GAN-made data help a classifier that has only a few real examples? (Lesson 03 runs
+the experiment; lesson 07 recalls its result.)
 
 The experiment, run the same way with and without synthetic images:
 
@@ -24,6 +25,7 @@ from tqdm.auto import tqdm
 
 from gan_course.classifier import DigitClassifier, accuracy
 from gan_course.digits import ImageData
+from gan_course.training import random_index
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class ExperimentResult:
 
 
 def few_per_class(data: ImageData, per_class: int, seed: int) -> ImageData:
-    """A seeded choice of ``per_class`` examples of every class from ``data``."""
+    """A seeded choice of ``per_class`` examples of every class from ``data``: images
+    (10 per_class, C, H, W) and labels (10 per_class,), class by class."""
     if per_class < 1:
         raise ValueError(f"per_class must be at least 1, got {per_class}")
     rng = torch.Generator().manual_seed(seed)
@@ -61,13 +64,19 @@ def few_per_class(data: ImageData, per_class: int, seed: int) -> ImageData:
 
 def train_classifier(data: ImageData, steps: int = 300, batch_size: int = 64,
                      seed: int = 0) -> DigitClassifier:
-    """A fresh DigitClassifier trained with Adam (lr 2e-3) on batches drawn from ``data``."""
+    """A fresh DigitClassifier trained with Adam (lr 2e-3) on batches drawn from ``data``.
+
+    data: images (N, 1, 16, 16) and labels (N,). Each of ``steps`` steps draws
+    ``batch_size`` examples with replacement and minimises the cross-entropy
+    L = -mean_i log softmax(f(x_i))[y_i]. The model starts from ``seed`` and the batches are
+    drawn with a CPU generator seeded by it too.
+    """
     torch.manual_seed(seed)
     model = DigitClassifier()
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     rng = torch.Generator().manual_seed(seed)
     for _ in range(steps):
-        idx = torch.randint(len(data), (batch_size,), generator=rng)
+        idx = random_index(len(data), batch_size, rng)
         loss = F.cross_entropy(model(data.images[idx]), data.labels[idx])
         optimizer.zero_grad()
         loss.backward()
@@ -78,7 +87,8 @@ def train_classifier(data: ImageData, steps: int = 300, batch_size: int = 64,
 @torch.no_grad()
 def synthetic_digits(sample: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
                      per_class: int, seed: int) -> ImageData:
-    """``per_class`` images of each digit from ``sample(labels, generator) -> images``."""
+    """``per_class`` images of each digit from ``sample(labels, generator) -> images``:
+    labels (10 per_class,) = 0, ..., 0, 1, ..., 9 and the images made for them, on the CPU."""
     labels = torch.arange(10).repeat_interleave(per_class)
     images = sample(labels, torch.Generator().manual_seed(10_000 + seed)).cpu()
     return ImageData(images, labels)

@@ -1,4 +1,4 @@
-"""Closed-form pieces of GAN theory, used to check what training finds.
+"""Closed-form pieces of GAN theory, used to check what training finds (lesson 01).
 
 For a fixed generator with density p_g, the discriminator that maximises V(D, G) is
 

@@ -77,9 +77,11 @@ class TrainConfig:
             problems.append(f"seed must be an integer, got {self.seed!r}")
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or not self.lr > 0:
             problems.append(f"lr must be a positive number, got {self.lr!r}")
-        if not isinstance(self.decay_from, (int, float)) or not 0 <= self.decay_from <= 1:
+        if (not isinstance(self.decay_from, (int, float)) or isinstance(self.decay_from, bool)
+                or not 0 <= self.decay_from <= 1):
             problems.append(f"decay_from must be a fraction in [0, 1], got {self.decay_from!r}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+        if (not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2
+                or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
             problems.append(f"betas must be two numbers in [0, 1), got {self.betas!r}")
         if problems:
             raise ValueError("; ".join(problems))
@@ -172,19 +174,25 @@ def game_round(
 
     real: (d_steps * N, ...) and z: (d_steps * N, z_dim) are cut into d_steps chunks of N.
     D step k (k = 1..d_steps):  minimise  pair.d_loss(D, real_k, G(z_k).detach())
-    G step (once):              minimise  pair.g_loss(D(G(z_last)))   (reuses the last codes)
+    G step (once):              minimise  pair.g_loss(D(G(z_last)))
+
+    The G step reuses the last chunk's fakes G(z_last) (G does not change during the D
+    steps), so G runs once per chunk, as in ``train_step``: with d_steps = 1 and a logit pair
+    this is ``train_step``, to the bit, batch-norm running statistics included.
     """
+    if not _is_int(d_steps) or d_steps <= 0:
+        raise ValueError(f"d_steps must be a positive integer, got {d_steps!r}")
     if real.shape[0] % d_steps != 0 or z.shape[0] != real.shape[0]:
         raise ValueError(f"real ({real.shape[0]}) and z ({z.shape[0]}) must hold the same "
                          f"number of samples, a multiple of d_steps = {d_steps}")
-    z_chunks = z.chunk(d_steps)
-    for real_chunk, z_chunk in zip(real.chunk(d_steps), z_chunks, strict=True):
-        d_loss = pair.d_loss(D, real_chunk, G(z_chunk).detach())
+    for real_chunk, z_chunk in zip(real.chunk(d_steps), z.chunk(d_steps), strict=True):
+        fake = G(z_chunk)
+        d_loss = pair.d_loss(D, real_chunk, fake.detach())
         opt_d.zero_grad()
         d_loss.backward()
         opt_d.step()
 
-    g_loss = pair.g_loss(D(G(z_chunks[-1])))
+    g_loss = pair.g_loss(D(fake))
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()

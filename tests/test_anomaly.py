@@ -16,6 +16,12 @@ from gan_course.anomaly import (
 )
 from gan_course.augment import ShiftAugment
 from gan_course.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_course.training import TrainConfig
+
+
+def quiet(**settings):
+    """A TrainConfig without a progress bar."""
+    return TrainConfig(progress=False, **settings)
 
 
 def brute_force_auroc(normal, anomaly):
@@ -117,8 +123,8 @@ def test_train_encoder_lowers_loss_and_leaves_gan_alone():
     images = G.eval()(torch.randn(64, 4)).detach()   # images G can draw exactly
     G.train()
     before = [p.clone() for p in list(G.parameters()) + list(D.parameters())]
-    E, losses = train_encoder(G, D, images, steps=60, batch_size=32, lr=3e-3, width=8,
-                              progress=False)
+    E, losses = train_encoder(G, D, images, config=quiet(steps=60, batch_size=32, lr=3e-3),
+                              width=8)
     assert len(losses) == 60 and not E.training
     assert sum(losses[-10:]) / 10 < 0.7 * sum(losses[:10]) / 10
     after = list(G.parameters()) + list(D.parameters())
@@ -129,11 +135,44 @@ def test_train_encoder_lowers_loss_and_leaves_gan_alone():
 def test_train_encoder_is_seeded():
     G, D = small_models()
     images = torch.rand(32, 1, 8, 8) * 2 - 1
-    _, first = train_encoder(G, D, images, steps=5, batch_size=8, width=8, progress=False)
-    _, second = train_encoder(G, D, images, steps=5, batch_size=8, width=8, progress=False)
+    _, first = train_encoder(G, D, images, config=quiet(steps=5, batch_size=8), width=8)
+    _, second = train_encoder(G, D, images, config=quiet(steps=5, batch_size=8), width=8)
     assert first == second
+
+
+def test_train_encoder_steps_match_a_loop_written_out():
+    # The same training, written out with torch.randint and the loss by hand: the same
+    # batches and the same Adam steps give the same losses, step for step.
+    G, D = small_models()
+    images = torch.rand(20, 1, 8, 8) * 2 - 1
+    E, losses = train_encoder(G, D, images, config=quiet(steps=3, batch_size=5, lr=1e-2, seed=4),
+                              kappa=0.5, width=8)
+    torch.manual_seed(4)
+    E2 = Encoder(4, 8, 1, 8)
+    opt = torch.optim.Adam(E2.parameters(), lr=1e-2, betas=(0.5, 0.999))
+    rng = torch.Generator().manual_seed(4)
+    G.eval().requires_grad_(False)
+    D.eval().requires_grad_(False)
+    expected = []
+    for _ in range(3):
+        x = images[torch.randint(20, (5,), generator=rng)]
+        rebuilt = G(E2(x))
+        pixel = ((x - rebuilt) ** 2).mean(dim=(1, 2, 3))
+        features = D.discriminator.net[:-1]
+        feature = ((features(x) - features(rebuilt)) ** 2).flatten(1).mean(1)
+        loss = (pixel + 0.5 * feature).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        expected.append(loss.item())
+    assert losses == pytest.approx(expected, rel=1e-5)
+    E2.eval()
+    torch.testing.assert_close(E(images), E2(images))
+
+
+def test_train_encoder_refuses_zero_steps():
     with pytest.raises(ValueError, match="steps"):
-        train_encoder(G, D, images, steps=0)
+        TrainConfig(steps=0)
 
 
 def test_discriminator_scores_are_negated_logits():
@@ -155,8 +194,8 @@ def test_scores_and_training_use_the_given_loss_fn():
         calls.append(kappa)
         return (x - G(E(x))).pow(2).flatten(1).mean(1)
 
-    E, _ = train_encoder(G, D, images, steps=2, batch_size=4, width=8, kappa=0.3,
-                         progress=False, loss_fn=pixel_only)
+    E, _ = train_encoder(G, D, images, config=quiet(steps=2, batch_size=4), width=8, kappa=0.3,
+                         loss_fn=pixel_only)
     assert calls == [0.3, 0.3]
     scores = encoder_scores(images, G, D, E, loss_fn=pixel_only)
     E.eval()

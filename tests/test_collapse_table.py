@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from benchmarks.mode_collapse import best_cure, headline_figures, summarise
-from gan_course.collapse_table import comparison_table, load_benchmark_results, seeds_table
+from gan_course.collapse_table import (
+    comparison_table,
+    figure_name,
+    load_benchmark_results,
+    race_figures,
+    seeds_table,
+    split_summary_key,
+    summary_key,
+)
 from gan_course.modes import ModeStats
 
 
@@ -43,3 +51,22 @@ def test_shipped_multi_seed_results_load_and_tabulate():
     table = seeds_table(benchmark)
     assert table.count("\n") == 1 + len({key.split("/")[0] for key in benchmark["mean_std"]})
     assert "±" in table
+
+
+def test_figure_names_and_keys_are_written_out_by_hand():
+    assert figure_name("wgan-gp", "ring", "hq_pct") == "wgan_gp_ring_hq_pct"
+    assert figure_name("minibatch-std", "grid", "kl") == "minibatch_std_grid_kl"
+    assert summary_key("spectral-norm", "grid") == "spectral-norm/grid"
+    assert split_summary_key("spectral-norm/grid") == ("spectral-norm", "grid")
+
+
+def test_race_figures_round_and_name_what_the_benchmark_reports():
+    results = {
+        ("wgan-gp", "ring"): ModeStats(counts=[3, 0], modes=1, hq_pct=12.3456, kl=0.69314718),
+        ("vanilla", "grid"): ModeStats(counts=[1, 1], modes=2, hq_pct=80.0, kl=0.0)}
+    assert race_figures(results) == {
+        "wgan_gp_ring_modes": 1, "wgan_gp_ring_hq_pct": 12.35, "wgan_gp_ring_kl": 0.6931,
+        "vanilla_grid_modes": 2, "vanilla_grid_hq_pct": 80.0, "vanilla_grid_kl": 0.0}
+    # the benchmark's mean figures carry the same names, plus "_mean"
+    rows = [_row("wgan-gp", "ring", 0, 1, 12.0)]
+    assert "wgan_gp_ring_hq_pct_mean" in headline_figures(summarise(rows))

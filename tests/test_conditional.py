@@ -2,7 +2,9 @@ import pytest
 import torch
 from torch import nn
 
+from gan_course import conditional
 from gan_course.conditional import (
+    TRAIN_DEFAULTS,
     ConcatDiscriminator,
     ConditionalGenerator,
     ProjectionDiscriminator,
@@ -14,7 +16,8 @@ from gan_course.conditional import (
     one_hot,
     train_conditional,
 )
-from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
+from gan_course.losses import discriminator_loss
+from gan_course.training import TrainConfig
 
 
 def small_generator() -> ConditionalGenerator:
@@ -65,8 +68,7 @@ def test_train_step_lowers_discriminator_loss_with_generator_frozen():
 
     before = d_loss()
     g_before = [p.clone() for p in G.parameters()]
-    conditional_train_step(G, D, opt_g, opt_d, real, labels, z, fake_labels,
-                           generator_loss_nonsaturating)
+    conditional_train_step(G, D, opt_g, opt_d, real, labels, z, fake_labels)
     assert d_loss() < before
     assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))
 
@@ -121,19 +123,69 @@ def test_projection_logit_depends_on_the_label():
     assert not torch.allclose(logits[0], logits[1])
 
 
+def test_projection_logit_follows_its_equation():
+    """logit = w . h + b + <embed(y), h>, with h = flatten(phi(x)), from the weights by hand."""
+    torch.manual_seed(0)
+    D = ProjectionDiscriminator(width=8).eval()
+    x = torch.rand(3, 1, 16, 16) * 2 - 1
+    labels = torch.tensor([0, 4, 9])
+    with torch.no_grad():
+        h = D.phi(x).flatten(start_dim=1)
+        w, b = D.linear.weight[0], D.linear.bias[0]
+        by_hand = [h[i] @ w + b + D.embed.weight[labels[i]] @ h[i] for i in range(3)]
+        assert torch.allclose(D(x, labels), torch.stack(by_hand), atol=1e-5)
+
+
 def test_train_conditional_is_reproducible():
     images = torch.rand(40, 1, 16, 16) * 2 - 1
     labels = torch.arange(40) % 10
+    config = TrainConfig(steps=3, batch_size=8, lr=2e-4, seed=1, progress=False)
 
     def run() -> list[float]:
         G = small_generator()
         D = ProjectionDiscriminator(width=8)
-        history = train_conditional(G, D, images, labels, steps=3, batch_size=8,
-                                    seed=1, progress=False)
+        history = train_conditional(G, D, images, labels, config=config)
+        assert set(history.losses) == {"d", "g"}
         return history.d_loss + history.g_loss
 
     first = run()
     assert len(first) == 6 and first == run()
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
+def test_train_conditional_draws_batch_codes_and_fake_labels_in_that_order():
+    """The random stream of a round, drawn a second time by hand: batch indices, then z,
+    then fake labels, from one CPU generator seeded by config.seed."""
+    images = torch.rand(30, 1, 16, 16) * 2 - 1
+    labels = torch.arange(30) % 10
+    seen = []
+
+    def recording_step(G, D, opt_g, opt_d, real, real_labels, z, fake_labels):
+        seen.append((real, real_labels, z, fake_labels))
+        return 0.5, 1.5
+
+    config = TrainConfig(steps=2, batch_size=5, seed=7, progress=False)
+    history = train_conditional(small_generator(), ProjectionDiscriminator(width=8), images,
+                                labels, config=config, max_shift=0, step_fn=recording_step)
+    assert history.d_loss == [0.5, 0.5] and history.g_loss == [1.5, 1.5]
+    rng = torch.Generator().manual_seed(7)
+    for real, real_labels, z, fake_labels in seen:
+        index = torch.randint(30, (5,), generator=rng)
+        assert torch.equal(real, images[index]) and torch.equal(real_labels, labels[index])
+        assert torch.equal(z, torch.randn(5, 4, generator=rng))
+        assert torch.equal(fake_labels, torch.randint(10, (5,), generator=rng))
+
+
+def test_train_conditional_settings():
+    assert (TRAIN_DEFAULTS.steps, TRAIN_DEFAULTS.batch_size, TRAIN_DEFAULTS.lr,
+            TRAIN_DEFAULTS.decay_from) == (2000, 128, 2e-4, 0.6)
+    images, labels = torch.zeros(4, 1, 16, 16), torch.arange(4)
+    with pytest.raises(ValueError, match="d_steps must be 1"):
+        train_conditional(small_generator(), ProjectionDiscriminator(width=8), images, labels,
+                          config=TrainConfig(steps=1, d_steps=2, progress=False))
+    with pytest.raises(ValueError, match="one label per row"):
+        train_conditional(small_generator(), ProjectionDiscriminator(width=8), images,
+                          labels[:3], config=TrainConfig(steps=1, progress=False))
 
 
 def test_pretrained_generator_loads_and_samples():
@@ -176,6 +228,27 @@ def test_concat_discriminator_uses_the_one_hot_function_it_is_given():
 
     with pytest.raises(ValueError, match="one_hot_fn must return shape"):
         ConcatDiscriminator(width=8, one_hot_fn=wrong_shape)(x, torch.tensor([0, 1, 2]))
+
+
+def test_concat_discriminator_checks_the_labels_once_through_its_one_hot(monkeypatch):
+    """The label guard lives in one_hot: one look at the labels per call, bad labels refused,
+    and the discriminator itself adds only the one-label-per-image check."""
+    looks = []
+    check = conditional.check_labels
+
+    def counting_check(labels, n_classes):
+        looks.append(len(labels))
+        check(labels, n_classes)
+
+    monkeypatch.setattr(conditional, "check_labels", counting_check)
+    D = ConcatDiscriminator(width=8).eval()
+    x = torch.rand(3, 1, 16, 16) * 2 - 1
+    D(x, torch.tensor([0, 1, 2]))
+    assert looks == [3]
+    with pytest.raises(ValueError, match=r"0\.\.9"):
+        D(x, torch.tensor([0, 1, 10]))
+    with pytest.raises(ValueError, match="3 rows but 2 labels"):
+        D(x, torch.tensor([0, 1]))
 
 
 def test_label_scores_pair_every_image_with_every_label():

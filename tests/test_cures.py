@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,22 +11,24 @@ from torch import nn
 
 from gan_course.cures import (
     METHODS,
+    N_EVAL,
+    TRAIN_CONFIGS,
+    WGAN_GP_BETAS,
     MinibatchStd,
     MinibatchStdDiscriminator,
     PackedDiscriminator,
     Parts,
+    batch_spread,
     build,
-    make_wgan_gp_step,
+    evaluation_samples,
+    method_config,
     minibatch_std_feature,
     pack,
     spectral_norm_discriminator,
 )
-from gan_course.losses import (
-    critic_loss_wasserstein,
-    generator_loss_wasserstein,
-    gradient_penalty,
-)
-from gan_course.training import train
+from gan_course.losses import critic_loss_wasserstein, gradient_penalty, wgan_gp_pair
+from gan_course.mlp import MLPGenerator
+from gan_course.training import TrainConfig, game_round, train
 
 
 def test_pack_glues_consecutive_samples_side_by_side():
@@ -63,6 +66,22 @@ def test_minibatch_std_feature_matches_hand_computation():
     assert torch.allclose(out[:, 2], torch.full((2,), 1.5))
 
 
+def test_batch_spread_of_feature_maps_by_hand_and_the_same_for_vectors():
+    # 2 samples of (1, 1, 2) maps: positions hold (0, 2) and (1, 1): stds 1 and 0
+    h = torch.tensor([[[[0.0, 1.0]]], [[[2.0, 1.0]]]])
+    by_hand = (math.sqrt(1 + 1e-8) + math.sqrt(1e-8)) / 2
+    assert batch_spread(h).item() == pytest.approx(by_hand, abs=1e-7)
+    # a vector batch is the same computation: the flattened maps give the same spread
+    assert torch.equal(batch_spread(h.flatten(1)), minibatch_std_feature(h.flatten(1)))
+    assert batch_spread(h.flatten(1)).item() == pytest.approx(by_hand, abs=1e-7)
+    with pytest.raises(ValueError, match="N >= 2"):
+        batch_spread(torch.ones(1, 3, 2, 2))
+    with pytest.raises(ValueError, match="N >= 2"):
+        batch_spread(torch.ones(5))
+    with pytest.raises(ValueError, match=r"\(N >= 2, d\)"):
+        minibatch_std_feature(torch.ones(4, 2, 2))
+
+
 def test_minibatch_std_is_near_zero_for_a_collapsed_batch():
     collapsed = torch.ones(16, 2)
     assert minibatch_std_feature(collapsed).item() == pytest.approx(math.sqrt(1e-8))
@@ -96,9 +115,8 @@ def _fixed_pair() -> tuple[nn.Module, nn.Module, torch.Tensor, torch.Tensor]:
     return G, D, real, z
 
 
-def test_wgan_gp_step_lowers_the_critic_loss_on_a_fixed_batch():
+def test_wgan_gp_game_lowers_the_critic_loss_on_a_fixed_batch():
     G, D, real, z = _fixed_pair()
-    step = make_wgan_gp_step(n_critic=2)
     opt_d = torch.optim.Adam(D.parameters(), lr=1e-2)
     opt_g = torch.optim.SGD(G.parameters(), lr=0.0)  # G stays put: only the critic learns
 
@@ -108,33 +126,24 @@ def test_wgan_gp_step_lowers_the_critic_loss_on_a_fixed_batch():
 
     before = critic_loss()
     for _ in range(30):
-        d_loss, g_loss = step(G, D, opt_g, opt_d, real, z, generator_loss_wasserstein)
+        d_loss, g_loss = game_round(G, D, opt_g, opt_d, real, z, wgan_gp_pair(), d_steps=2)
         assert math.isfinite(d_loss) and math.isfinite(g_loss)
     assert critic_loss() < before - 0.5
 
 
-def test_wgan_gp_step_checks_its_arguments():
-    G, D, real, z = _fixed_pair()
-    opt = torch.optim.SGD(D.parameters(), lr=0.0)
-    with pytest.raises(ValueError, match="multiple of n_critic"):
-        make_wgan_gp_step(n_critic=3)(G, D, opt, opt, real, z, None)
-    with pytest.raises(ValueError, match="n_critic must be"):
-        make_wgan_gp_step(n_critic=0)
-
-
-def test_registry_builds_every_method_and_runs_one_step():
+def test_registry_builds_every_method_and_runs_one_round():
     for method in METHODS:
-        setup = build(method, "ring", seed=0)
-        real = setup.sample_real(8, torch.Generator().manual_seed(0))
-        z = torch.randn(8, setup.G.z_dim)
-        opt_g = torch.optim.Adam(setup.G.parameters(), lr=1e-3)
-        opt_d = torch.optim.Adam(setup.D.parameters(), lr=1e-3)
-        d_loss, g_loss = setup.step_fn(
-            setup.G, setup.D, opt_g, opt_d, real, z, generator_loss_wasserstein
-        )
+        run = build(method, "ring", seed=0)
+        real = run.sample_real(8, torch.Generator().manual_seed(0))
+        z = torch.randn(8, run.G.z_dim)
+        opt_g = torch.optim.Adam(run.G.parameters(), lr=1e-3)
+        opt_d = torch.optim.Adam(run.D.parameters(), lr=1e-3)
+        d_loss, g_loss = game_round(run.G, run.D, opt_g, opt_d, real, z, run.loss)
         assert math.isfinite(d_loss) and math.isfinite(g_loss), method
-        assert setup.train_kwargs["seed"] == 0
-        assert setup.train_kwargs["batch_size"] % 2 == 0  # packing needs even batches
+        assert run.config.seed == 0
+        assert run.config.batch_size % 2 == 0  # packing needs even batches
+    assert build("wgan-gp", "ring").loss.name == "wgan-gp"
+    assert build("pacgan2", "ring").loss.name == "non-saturating"
 
 
 def test_registry_rejects_unknown_names_and_lists_valid_ones():
@@ -145,10 +154,23 @@ def test_registry_rejects_unknown_names_and_lists_valid_ones():
 
 
 def test_method_settings_change_only_their_method():
-    assert build("wgan-gp", "ring").train_kwargs["betas"] == (0.5, 0.9)
-    vanilla = build("vanilla", "grid").train_kwargs
-    assert "betas" not in vanilla
-    assert vanilla["steps"] == build("minibatch-std", "grid").train_kwargs["steps"]
+    wgan = build("wgan-gp", "ring", seed=4).config
+    assert wgan == TrainConfig(steps=2500, batch_size=128, lr=1e-3, decay_from=0.5,
+                               betas=WGAN_GP_BETAS, d_steps=1, seed=4, progress=False)
+    vanilla = build("vanilla", "grid").config
+    assert vanilla.betas == TrainConfig().betas
+    assert vanilla == build("minibatch-std", "grid").config == TRAIN_CONFIGS["grid"]
+    assert method_config("spectral-norm", "ring", 2) == build("spectral-norm", "ring", 2).config
+
+
+def test_evaluation_samples_are_the_seeded_codes_through_g():
+    torch.manual_seed(0)
+    G = MLPGenerator(hidden=8, depth=1)
+    samples = evaluation_samples(G, seed=3)
+    z = torch.randn(N_EVAL, 2, generator=torch.Generator().manual_seed(10_003))
+    with torch.no_grad():
+        assert torch.equal(samples, G(z))
+    assert samples.shape == (N_EVAL, 2) and not samples.requires_grad and not G.training
 
 
 def test_spectral_norm_lipschitz_bound_scales_the_logit():
@@ -185,9 +207,9 @@ def test_build_runs_the_parts_it_is_given():
             "wgan-gp": "gradient_penalty"}
     for method in METHODS:
         parts, spies = _counting_parts()
-        setup = build(method, "ring", seed=0, parts=parts)
-        train(setup.G, setup.D, setup.sample_real, step_fn=setup.step_fn,
-              **{**setup.train_kwargs, "steps": 2, "batch_size": 8}, progress=False)
+        run = build(method, "ring", seed=0, parts=parts)
+        train(run.G, run.D, run.sample_real, replace(run.config, steps=2, batch_size=8),
+              loss=run.loss)
         for name, spy in spies.items():
             assert (spy.calls > 0) == (uses.get(method) == name), (method, name, spy.calls)
 
@@ -201,8 +223,8 @@ def test_a_different_part_changes_what_the_networks_compute():
     assert torch.equal(out[:, 2], torch.full((4,), 7.0))
     G, D, real, z = _fixed_pair()
     opt = torch.optim.SGD(D.parameters(), lr=0.0)
-    step = make_wgan_gp_step(penalty_fn=lambda critic, real, fake: torch.tensor(0.0))
-    d_loss, _ = step(G, D, opt, opt, real, z)
+    no_penalty = wgan_gp_pair(penalty_fn=lambda critic, real, fake: torch.tensor(0.0))
+    d_loss, _ = game_round(G, D, opt, opt, real, z, no_penalty)
     with torch.no_grad():
         assert d_loss == pytest.approx(critic_loss_wasserstein(D(real), D(G(z))).item(), abs=1e-5)
 
@@ -226,8 +248,7 @@ def test_parts_with_the_same_values_give_the_same_run(method):
                 gradient_penalty=_learners_penalty)
     weights = []
     for parts in (None, own):
-        setup = build(method, "ring", seed=3, parts=parts)
-        train(setup.G, setup.D, setup.sample_real, step_fn=setup.step_fn,
-              **{**setup.train_kwargs, "steps": 20}, progress=False)
-        weights.append(torch.cat([p.detach().flatten() for p in setup.G.parameters()]))
+        run = build(method, "ring", seed=3, parts=parts)
+        train(run.G, run.D, run.sample_real, replace(run.config, steps=20), loss=run.loss)
+        weights.append(torch.cat([p.detach().flatten() for p in run.G.parameters()]))
     assert torch.allclose(weights[0], weights[1], atol=1e-6, rtol=0)

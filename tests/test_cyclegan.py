@@ -15,6 +15,7 @@ from gan_course.cyclegan import (
     ResnetBlock,
     ResnetGenerator,
     ablation_configs,
+    config_dict,
     cycle_loss,
     cyclegan_train_step,
     grade_translation,
@@ -22,8 +23,10 @@ from gan_course.cyclegan import (
     train_cyclegan,
 )
 from gan_course.domains import dilate, erode, make_paired_test
+from gan_course.training import TrainConfig
 
-TINY = CycleGANConfig(width=4, n_blocks=1, d_width=4, steps=3, batch_size=4)
+TINY = CycleGANConfig(width=4, n_blocks=1, d_width=4,
+                      train=TrainConfig(steps=3, batch_size=4, lr=2e-4, progress=False))
 
 
 def images(n: int, seed: int = 0) -> torch.Tensor:
@@ -98,14 +101,16 @@ def test_train_step_lowers_the_cycle_loss():
     a, b = images(8, 1), dilate(images(8, 2))
     pools = ImagePool(0), ImagePool(0)
     d_before = [p.clone() for p in model.D_A.parameters()]
-    values = [cyclegan_train_step(model, opt_g, opt_d, a, b, *pools, 10.0, 5.0)
+    weights = replace(DEFAULT, lambda_identity=5.0)
+    values = [cyclegan_train_step(model, opt_g, opt_d, a, b, *pools, weights)
               for _ in range(15)]
     assert set(values[0]) == {"g", "adv", "cycle", "identity", "d"}
     assert values[-1]["cycle"] < values[0]["cycle"]
     assert values[0]["g"] == pytest.approx(values[0]["adv"] + 10 * values[0]["cycle"]
                                            + 5 * values[0]["identity"], rel=1e-5)
     assert any(not torch.equal(p, q) for p, q in zip(d_before, model.D_A.parameters()))
-    no_identity = cyclegan_train_step(model, opt_g, opt_d, a, b, *pools, 10.0, 0.0)
+    no_identity = cyclegan_train_step(model, opt_g, opt_d, a, b, *pools,
+                                      replace(DEFAULT, lambda_identity=0.0))
     assert no_identity["identity"] == 0.0
 
 
@@ -115,21 +120,65 @@ def test_training_is_seeded():
     for _ in range(2):
         torch.manual_seed(0)
         model = CycleGAN.from_config(TINY)
-        runs.append(train_cyclegan(model, a, b, TINY, progress=False).losses)
-    assert runs[0] == runs[1] and len(runs[0]["cycle"]) == TINY.steps
+        runs.append(train_cyclegan(model, a, b, TINY).losses)
+    assert runs[0] == runs[1] and len(runs[0]["cycle"]) == TINY.train.steps
+    assert list(runs[0]) == ["g", "adv", "cycle", "identity", "d"]
     with pytest.raises(ValueError, match="3 channels"):
         train_cyclegan(CycleGAN.from_config(TINY), torch.zeros(4, 3, 16, 16), b, TINY)
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
+def test_training_draws_a_then_b_and_hands_over_the_settings():
+    """Each round's batches drawn a second time by hand (A first, then B, one CPU generator
+    seeded by config.train.seed); the step gets the config's loss weights, the History gets
+    the step's losses and the snapshots come every snapshot_every steps and at the end."""
+    a, b = images(10, 5), dilate(images(7, 6))
+    config = replace(TINY, lambda_cycle=3.0, lambda_identity=2.0).with_training(
+        steps=4, batch_size=3, seed=9, snapshot_every=2)
+    seen = []
+
+    def recording_step(model, opt_g, opt_d, real_a, real_b, pool_a, pool_b, settings):
+        seen.append((real_a, real_b, settings.lambda_cycle, settings.lambda_identity,
+                     pool_a.pool_size))
+        return {"g": float(len(seen)), "d": -1.0}
+
+    history = train_cyclegan(CycleGAN.from_config(config), a, b, config,
+                             step_fn=recording_step, snapshot=lambda g, d, step: step)
+    assert history.g_loss == [1.0, 2.0, 3.0, 4.0] and history.d_loss == [-1.0] * 4
+    assert history.snapshot_steps == [0, 2, 4] and history.snapshots == [0, 2, 4]
+    rng = torch.Generator().manual_seed(9)
+    for real_a, real_b, lam_c, lam_i, pool_size in seen:
+        assert torch.equal(real_a, a[torch.randint(10, (3,), generator=rng)])
+        assert torch.equal(real_b, b[torch.randint(7, (3,), generator=rng)])
+        assert (lam_c, lam_i, pool_size) == (3.0, 2.0, 50)
+
+
+def test_config_holds_one_train_config():
+    assert DEFAULT.train == TrainConfig(steps=300, batch_size=32, lr=2e-4, decay_from=0.5)
+    assert DEFAULT.train.betas == (0.5, 0.999)
+    longer = DEFAULT.with_training(steps=2500)
+    assert longer.train.steps == 2500 and longer.train.lr == DEFAULT.train.lr
+    assert replace(longer, train=DEFAULT.train) == DEFAULT
+    with pytest.raises(ValueError, match="d_steps must be 1"):
+        DEFAULT.with_training(d_steps=2)
+    with pytest.raises(TypeError, match="TrainConfig"):
+        CycleGANConfig(train={"steps": 3})
+    # the checkpoint meta keeps its flat keys (those of the shipped MANIFEST entry)
+    assert config_dict(longer) == {
+        "width": 16, "n_blocks": 2, "d_width": 16, "lambda_cycle": 10.0,
+        "lambda_identity": 5.0, "pool_size": 50, "steps": 2500, "batch_size": 32,
+        "lr": 2e-4, "decay_from": 0.5, "seed": 0}
 
 
 def test_default_config_and_ablation():
     assert DEFAULT.lambda_cycle == 10.0 and DEFAULT.lambda_identity == 0.5 * DEFAULT.lambda_cycle
     ablation = DEFAULT.without_cycle()
     assert ablation.lambda_cycle == 0.0 and ablation.lambda_identity == 0.0
-    assert ablation.steps == DEFAULT.steps and ablation.seed == DEFAULT.seed
+    assert ablation.train == DEFAULT.train
 
 
 def test_ablation_configs_switch_off_one_content_loss_at_a_time():
-    base = replace(DEFAULT, lambda_cycle=7.0, lambda_identity=3.0, steps=11)
+    base = replace(DEFAULT, lambda_cycle=7.0, lambda_identity=3.0).with_training(steps=11)
     runs = ablation_configs(base)
     assert list(runs) == ["full", "cycle only", "identity only", "GAN alone"]
     lambdas = {name: (c.lambda_cycle, c.lambda_identity) for name, c in runs.items()}

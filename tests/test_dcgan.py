@@ -1,7 +1,10 @@
 import pytest
 import torch
 
+from gan_course import training
+from gan_course.augment import ShiftAugment
 from gan_course.dcgan import (
+    DCGANConfig,
     DCGANDiscriminator,
     DCGANGenerator,
     conv_output_size,
@@ -10,6 +13,8 @@ from gan_course.dcgan import (
     train_gan,
     up_block,
 )
+from gan_course.device import seed_everything
+from gan_course.training import TrainConfig
 
 
 @pytest.mark.parametrize("size,channels", [(8, 1), (16, 1), (32, 3)])
@@ -66,22 +71,60 @@ def test_conv_output_size_refuses_what_cannot_be_built(args):
         conv_output_size(*args)
 
 
+def small_config(**settings):
+    """A tiny DCGAN run on the CPU without a progress bar."""
+    return DCGANConfig(z_dim=4, width=8, training=TrainConfig(progress=False, **settings))
+
+
 def test_train_gan_runs_on_rgb_images_and_records_snapshots():
     images = torch.rand(32, 3, 8, 8) * 2 - 1
-    G, history = train_gan(images, steps=4, batch_size=8, z_dim=4, width=8, snapshot_every=2,
-                           device="cpu", progress=False)
-    assert not G.training
-    assert G.sample(5).shape == (5, 3, 8, 8)
-    assert len(history.g_loss) == 4
-    assert history.snapshot_steps == [0, 2, 4]
-    assert history.snapshots[0].shape == (64, 3, 8, 8)
+    trained = train_gan(images, config=small_config(steps=4, batch_size=8, snapshot_every=2),
+                        device="cpu")
+    assert not trained.G.training and not trained.D.training
+    assert isinstance(trained.D, ShiftAugment) and trained.D.max_shift == 1
+    assert trained.G.sample(5).shape == (5, 3, 8, 8)
+    assert trained.D(trained.G.sample(5)).shape == (5,)
+    assert len(trained.history.g_loss) == 4
+    assert trained.history.snapshot_steps == [0, 2, 4]
+    assert trained.history.snapshots[0].shape == (64, 3, 8, 8)
+
+
+@pytest.mark.parametrize("settings", [{"z_dim": 0}, {"width": 2.5}, {"max_shift": -1},
+                                      {"training": {"steps": 10}}])
+def test_dcgan_config_refuses_bad_settings(settings):
+    with pytest.raises((ValueError, TypeError)):
+        DCGANConfig(**settings)
 
 
 def test_train_gan_is_reproducible():
     images = torch.rand(16, 1, 8, 8) * 2 - 1
-    runs = [train_gan(images, steps=3, batch_size=4, z_dim=4, width=8, seed=3, device="cpu",
-                      progress=False)[1].d_loss for _ in range(2)]
+    runs = [train_gan(images, config=small_config(steps=3, batch_size=4, seed=3),
+                      device="cpu").history.d_loss for _ in range(2)]
     assert runs[0] == runs[1]
+
+
+def test_train_gan_equals_the_run_written_out():
+    # Lesson 07 used to write this run out by hand: seed, G then D, lesson 01's train_step
+    # on batches drawn with torch.randint. train_gan must give the same losses and weights,
+    # batch-norm statistics included (they decide what G draws in eval mode).
+    images = torch.rand(24, 1, 8, 8) * 2 - 1
+    settings = TrainConfig(steps=5, batch_size=6, lr=2e-4, decay_from=0.6, seed=2,
+                           progress=False)
+    trained = train_gan(images, config=DCGANConfig(z_dim=4, width=8, training=settings),
+                        device="cpu")
+
+    seed_everything(2)
+    G = DCGANGenerator(z_dim=4, image_size=8, width=8)
+    D = ShiftAugment(DCGANDiscriminator(image_size=8, width=8), max_shift=1)
+
+    def sample_real(n, generator):
+        return images[torch.randint(len(images), (n,), generator=generator)]
+
+    history = training.train(G, D, sample_real, settings, step_fn=training.train_step)
+    assert trained.history.losses == history.losses
+    for mine, theirs in ((trained.G, G), (trained.D, D)):
+        for (name, a), b in zip(mine.state_dict().items(), theirs.state_dict().values()):
+            assert torch.equal(a, b), name
 
 
 def test_shipped_generator_loads_and_draws_digits():

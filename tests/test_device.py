@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from gan_course.device import ENV_VAR, pick_device, seed_everything
+from gan_course.device import ENV_VAR, module_device, pick_device, seed_everything
 
 
 def test_cpu_by_name_and_by_environment(monkeypatch):
@@ -52,3 +52,13 @@ def test_seeding_repeats_numbers():
 def test_seed_must_be_a_non_negative_int():
     with pytest.raises(ValueError):
         seed_everything(-1)
+
+
+def test_module_device_is_where_the_weights_are():
+    assert module_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+    # "meta" tensors have a device but no data: a device other than the CPU, on any machine.
+    assert module_device(torch.nn.Linear(2, 2, device="meta")) == torch.device("meta")
+    only_a_buffer = torch.nn.BatchNorm1d(3, affine=False, device="meta")
+    assert list(only_a_buffer.parameters()) == []
+    assert module_device(only_a_buffer) == torch.device("meta")
+    assert module_device(torch.nn.ReLU()) == torch.device("cpu")    # no weights: the CPU

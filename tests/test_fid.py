@@ -50,6 +50,16 @@ def test_statistics_of_samples():
         feature_statistics(torch.zeros(1, 3))
 
 
+def test_statistics_of_four_hand_made_points():
+    # The corners of a 2 x 2 square: mean (1, 1); every coordinate is 1 away from its mean,
+    # so the unbiased variances are 4 * 1 / (4 - 1) = 4/3, and the products of deviations
+    # (+1 -1 -1 +1) cancel: covariance 0.
+    corners = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
+    mu, cov = feature_statistics(corners)
+    assert mu.dtype == torch.float64 and mu.tolist() == [1.0, 1.0]
+    assert torch.allclose(cov, torch.tensor([[4 / 3, 0.0], [0.0, 4 / 3]], dtype=torch.float64))
+
+
 def test_two_known_non_diagonal_gaussians_closed_form():
     # For 2 x 2 covariances, S1 S2 has eigenvalues l1, l2 >= 0 and
     # tr sqrt(S1 S2) = sqrt(l1) + sqrt(l2) = sqrt(tr(S1 S2) + 2 sqrt(det S1 det S2)),
@@ -111,12 +121,34 @@ def test_classifier_fid_from_images():
     model = _Flatten()
     g = torch.Generator().manual_seed(0)
     real = torch.randn(300, 1, 2, 2, generator=g)
-    assert extract_features(model, real, batch_size=7).shape == (300, 4)
+    # The stand-in's features are the pixels, so batching must give back exactly the pixels.
+    assert torch.equal(extract_features(model, real, batch_size=7), real.flatten(1))
     assert classifier_fid(real, real, model) == pytest.approx(0.0, abs=1e-8)
     shifted = real + 2.0
     assert classifier_fid(real, shifted, model) == pytest.approx(4 * 4.0, rel=1e-6)
     with pytest.raises(TypeError, match="features"):
         extract_features(torch.nn.Linear(2, 2), real)
+
+
+def test_extract_features_of_a_model_without_weights_runs_on_the_cpu():
+    class NoWeights(torch.nn.Module):
+        def features(self, x):
+            return 2 * x.flatten(1)
+
+    images = torch.arange(8.0).view(2, 1, 2, 2)
+    assert torch.equal(extract_features(NoWeights(), images),
+                       torch.tensor([[0.0, 2, 4, 6], [8, 10, 12, 14]]))
+
+
+def test_feature_moments_of_a_hand_made_sample():
+    # x = 0, 0, 0, 4: mean 1, variance (1 + 1 + 1 + 9) / 4 = 3, z = (-1, -1, -1, 3) / sqrt(3),
+    # skewness (-3 + 27) / 4 / 3^(3/2) = 2 / sqrt(3), kurtosis (3 + 81) / 4 / 9 - 3 = -2/3.
+    x = torch.tensor([[0.0, 5.0], [0.0, 5.0], [0.0, 5.0], [4.0, 5.0]])
+    moments = feature_moments(x)
+    assert moments["mean"].tolist() == [1.0, 5.0]
+    assert moments["variance"].tolist() == pytest.approx([3.0, 0.0])
+    assert moments["skewness"].tolist() == pytest.approx([2 / 3**0.5, 0.0])
+    assert moments["kurtosis"].tolist() == pytest.approx([-2 / 3, 0.0])
 
 
 def test_feature_moments_match_known_distributions():

@@ -104,3 +104,56 @@ def test_loss_pairs_by_name():
     assert LOSS_PAIRS["non-saturating"].g_loss is generator_loss_nonsaturating
     with pytest.raises(ValueError, match="least-squares.*wgan-gp"):
         get_loss_pair("hinge")
+
+
+# --- games: LossPair, logit_pair, wgan_gp_pair ----------------------------------------------
+
+
+def _scores(x: torch.Tensor) -> torch.Tensor:
+    """A fixed 'discriminator': D(x) = x_0 - 2 x_1, so every score is known by hand."""
+    return x[:, 0] - 2 * x[:, 1]
+
+
+REAL = torch.tensor([[1.0, 0.0], [0.0, -1.0]])  # D: 1, 2
+FAKE = torch.tensor([[0.0, 0.5], [3.0, 1.0]])   # D: -1, 1
+
+
+def test_logit_pair_plays_the_losses_it_is_given():
+    pair = losses.logit_pair(g_loss_fn=generator_loss_minimax,
+                             d_loss_fn=losses.discriminator_loss, name="mine")
+    assert (pair.name, pair.output) == ("mine", "logit")
+    assert pair.g_loss is generator_loss_minimax
+    # L_D = mean(softplus(-[1, 2])) + mean(softplus([-1, 1])), each softplus by hand
+    softplus = lambda u: math.log1p(math.exp(u))  # noqa: E731
+    by_hand = (softplus(-1) + softplus(-2)) / 2 + (softplus(-1) + softplus(1)) / 2
+    assert pair.d_loss(_scores, REAL, FAKE).item() == pytest.approx(by_hand)
+    # another d_loss_fn is called with D(real) and D(fake), in that order
+    spy = losses.logit_pair(d_loss_fn=lambda r, f: r.sum() * 10 + f.sum())
+    assert spy.d_loss(_scores, REAL, FAKE).item() == pytest.approx(3 * 10 + 0)
+
+
+def test_named_pairs_compute_the_hand_written_losses():
+    ns, ls = get_loss_pair("non-saturating"), get_loss_pair("least-squares")
+    assert ns.d_loss(_scores, REAL, FAKE).item() == pytest.approx(
+        losses.discriminator_loss(torch.tensor([1.0, 2.0]), torch.tensor([-1.0, 1.0])).item())
+    # least squares: 1/2 mean((1-1)^2, (2-1)^2) + 1/2 mean(1, 1) = 0.25 + 0.5
+    assert ls.d_loss(_scores, REAL, FAKE).item() == pytest.approx(0.75)
+    assert ls.g_loss is generator_loss_least_squares and ls.output == "score"
+
+
+def test_wgan_gp_pair_adds_the_weighted_penalty():
+    calls = []
+
+    def penalty(critic, real, fake):
+        calls.append((real, fake))
+        return torch.tensor(0.5)
+
+    pair = losses.wgan_gp_pair(penalty_fn=penalty, gp_weight=4.0)
+    # E[f(G(z))] - E[f(x)] + 4 * 0.5 = 0 - 1.5 + 2
+    assert pair.d_loss(_scores, REAL, FAKE).item() == pytest.approx(0.5)
+    assert calls[0][0] is REAL and calls[0][1] is FAKE
+    assert pair.g_loss is generator_loss_wasserstein
+    assert (pair.name, pair.output) == ("wgan-gp", "critic")
+    # with the library's penalty: D is linear with |grad| = sqrt(5), so GP = (sqrt 5 - 1)^2
+    default = get_loss_pair("wgan-gp").d_loss(_scores, REAL, FAKE).item()
+    assert default == pytest.approx(-1.5 + losses.GP_WEIGHT * (math.sqrt(5) - 1) ** 2, rel=1e-5)

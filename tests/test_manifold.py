@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -8,6 +10,25 @@ from gan_course.manifold import (
     manifold_scores,
     precision_recall,
 )
+
+
+def brute_force_scores(real, fake, k):
+    """The four metrics the slow, obvious way, with Python lists and math.dist: a second
+    computation that shares nothing with the module (no matrices, no top-k)."""
+    real, fake = real.tolist(), fake.tolist()
+
+    def radius(points, i):   # distance to the k-th nearest other point (index 0 is itself)
+        return sorted(math.dist(points[i], q) for q in points)[k]
+
+    real_radii = [radius(real, i) for i in range(len(real))]
+    fake_radii = [radius(fake, j) for j in range(len(fake))]
+    real_balls = list(zip(real, real_radii))
+    precision = sum(any(math.dist(y, x) <= r for x, r in real_balls) for y in fake) / len(fake)
+    recall = sum(any(math.dist(x, y) <= r for y, r in zip(fake, fake_radii))
+                 for x in real) / len(real)
+    density = sum(math.dist(y, x) <= r for y in fake for x, r in real_balls) / (k * len(fake))
+    coverage = sum(any(math.dist(y, x) <= r for y in fake) for x, r in real_balls) / len(real)
+    return precision, recall, density, coverage
 
 
 def test_knn_radii_on_a_line():
@@ -56,7 +77,10 @@ def test_collapse_to_one_real_point():
     assert scores.precision == 1.0
     # Every fake ball has radius 0 and holds only real[7]: recall = 1 / 100.
     assert scores.recall == pytest.approx(0.01)
+    # Coverage: the share of real balls (k = 5) that hold real[7]; density: that count / 5.
+    _, _, density, coverage = brute_force_scores(real, fake, k=5)
     assert scores.coverage < 0.2
+    assert (scores.density, scores.coverage) == (pytest.approx(density), pytest.approx(coverage))
 
 
 def test_far_away_fakes_score_zero():
@@ -73,6 +97,27 @@ def test_same_distribution_scores_near_one():
     scores = manifold_scores(real, fake)
     assert scores.precision > 0.85 and scores.recall > 0.85
     assert 0.8 < scores.density < 1.2 and scores.coverage > 0.9
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_scores_match_a_brute_force_count(k):
+    g = torch.Generator().manual_seed(4)
+    real, fake = torch.randn(40, 3, generator=g), torch.randn(30, 3, generator=g) * 1.5 + 0.5
+    precision, recall, density, coverage = brute_force_scores(real, fake, k)
+    assert precision_recall(real, fake, k) == (pytest.approx(precision), pytest.approx(recall))
+    assert density_coverage(real, fake, k) == (pytest.approx(density), pytest.approx(coverage))
+
+
+def test_a_hand_made_square():
+    # Real: the corners of the unit square; with k = 1 every real ball has radius 1.
+    # Fakes: the centre (0.71 from every corner: in all 4 balls), (3, 0) (2 from the nearest
+    # corner: in none), (1, 1.5) (0.5 from (1, 1), 1.12 from (0, 1): in 1 ball).
+    real = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    fake = torch.tensor([[0.5, 0.5], [3.0, 0.0], [1.0, 1.5]])
+    # precision 2/3; density (4 + 0 + 1) / (1 * 3) = 5/3; the centre covers every corner.
+    # Fake balls (k = 1): radius 1.12 around the centre holds all four corners: recall 1.
+    assert precision_recall(real, fake, k=1) == (pytest.approx(2 / 3), 1.0)
+    assert density_coverage(real, fake, k=1) == (pytest.approx(5 / 3), 1.0)
 
 
 def test_bad_input():

@@ -15,7 +15,8 @@ def test_readme_training_example_runs():
     assert "steps=500" in code
     namespace: dict = {}
     exec(code.replace("steps=500", "steps=3"), namespace)  # noqa: S102
-    assert namespace["G"].sample(2).shape == (2, 3, 16, 16)
+    run = namespace["run"]
+    assert run.G.sample(2).shape == (2, 3, 16, 16) and len(run.history.g_loss) == 3
     plt.close("all")
 
 

@@ -8,9 +8,16 @@ from gan_course.report import METRICS_ENV, report_metrics
 
 def test_prints_without_a_file(capsys, monkeypatch):
     monkeypatch.delenv(METRICS_ENV, raising=False)
-    report_metrics("01", ring_modes=8, ring_hq_pct=97.5)
-    out = capsys.readouterr().out
-    assert "ring_modes" in out and "97.5" in out
+    returned = report_metrics("01", ring_modes=8, ring_hq_pct=97.5, ring_kl=0.0123456,
+                              best="minibatch-std")
+    # Names padded to the longest (11 characters), floats to 4 significant digits.
+    assert capsys.readouterr().out == ("Lesson 01, measured:\n"
+                                       "  ring_modes   8\n"
+                                       "  ring_hq_pct  97.5\n"
+                                       "  ring_kl      0.01235\n"
+                                       "  best         minibatch-std\n")
+    assert returned == {"ring_modes": 8, "ring_hq_pct": 97.5, "ring_kl": 0.0123456,
+                        "best": "minibatch-std"}
 
 
 def test_merges_into_the_file(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -31,12 +32,13 @@ from gan_course.classifier import (  # noqa: E402
     accuracy,
 )
 from gan_course.conditional import (  # noqa: E402
+    TRAIN_DEFAULTS,
     ConditionalGenerator,
     ProjectionDiscriminator,
     conditional_accuracy,
     train_conditional,
 )
-from gan_course.dcgan import train_gan  # noqa: E402
+from gan_course.dcgan import DCGAN_TRAINING, DCGANConfig, train_gan  # noqa: E402
 from gan_course.device import seed_everything  # noqa: E402
 from gan_course.digits import load_digits  # noqa: E402
 
@@ -78,18 +80,20 @@ def train_classifier() -> None:
 
 def train_dcgan() -> None:
     images = load_digits(16, "train").images
-    G, _ = train_gan(images, steps=DCGAN_STEPS, batch_size=128, z_dim=32, width=64, lr=2e-4,
-                     max_shift=1, device="cpu", seed=0)
+    config = DCGANConfig(z_dim=32, width=64, max_shift=1,
+                         training=replace(DCGAN_TRAINING, steps=DCGAN_STEPS, seed=0))
+    G = train_gan(images, config=config, device="cpu").G
     _ship("dcgan_digits", G.state_dict(), "python tools/train_weights.py dcgan-digits",
-          z_dim=32, image_size=16, width=64, steps=DCGAN_STEPS, max_shift=1)
+          z_dim=config.z_dim, image_size=16, width=config.width, steps=DCGAN_STEPS,
+          max_shift=config.max_shift)
 
 
 def train_cgan() -> None:
     data = load_digits(16, "train")
     seed_everything(0)
     G, D = ConditionalGenerator(32, 10, 16, 1, 64), ProjectionDiscriminator(10, 16, 1, 64)
-    train_conditional(G, D, data.images, data.labels, steps=CGAN_STEPS, batch_size=128,
-                      lr=2e-4, max_shift=1, seed=0)
+    config = replace(TRAIN_DEFAULTS, steps=CGAN_STEPS, seed=0)
+    train_conditional(G, D, data.images, data.labels, config=config, max_shift=1)
     G.eval()
     classifier = DigitClassifier.from_pretrained()
     acc, _ = conditional_accuracy(G, classifier, 1000, torch.Generator().manual_seed(0))
@@ -101,12 +105,10 @@ def train_cgan() -> None:
 
 def train_cyclegan_digits() -> None:
     """Lesson 04's CycleGAN (thin <-> bold digits): the lesson's networks, trained longer."""
-    from dataclasses import replace
-
     from gan_course import cyclegan
     from gan_course.domains import make_paired_test, make_unpaired_domains
 
-    config = replace(cyclegan.DEFAULT, steps=CYCLEGAN_STEPS)
+    config = cyclegan.DEFAULT.with_training(steps=CYCLEGAN_STEPS)
     domains = make_unpaired_domains(seed=0)
     seed_everything(0)
     model = cyclegan.CycleGAN.from_config(config)

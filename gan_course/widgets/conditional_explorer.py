@@ -1,4 +1,4 @@
-"""Explore a class-conditional generator:  conditional_explorer(G)
+"""Explore a class-conditional generator (lesson 03):  conditional_explorer(G)
 
     from gan_course.widgets.conditional_explorer import conditional_explorer
     conditional_explorer(G)     # last line of a cell: shows it
@@ -26,11 +26,10 @@ from torch import nn
 
 from gan_course.device import module_device
 from gan_course.images import images_to_png
-from gan_course.widgets.latent_explorer import code_for_seed
+from gan_course.widgets.latent_controls import code_for_seed, offset_sliders, other_seed
+from gan_course.widgets.status import error_html, status_html
 from gan_course.widgets.timing import slider_response_ms
 
-ERROR_COLOUR = "#b00020"
-INFO_COLOUR = "#333333"
 MAX_TOGGLE_CLASSES = 12  # more classes than this get a Dropdown instead of a row of buttons
 
 
@@ -89,14 +88,8 @@ class ConditionalExplorer(widgets.VBox):
         else:
             self.class_picker = widgets.Dropdown(options=options, value=0, description="class")
         self.class_picker.observe(self._on_class_change, names="value")
-        self.sliders = []
-        for k in range(n_sliders):
-            slider = widgets.FloatSlider(value=0.0, min=-slider_range, max=slider_range,
-                                         step=0.1, description=f"z[{k}] +",
-                                         continuous_update=True,
-                                         style={"description_width": "initial"})
-            slider.observe(self._on_code_change, names="value")
-            self.sliders.append(slider)
+        labels = [f"z[{k}] +" for k in range(n_sliders)]
+        self.sliders = offset_sliders(labels, slider_range, self._on_code_change)
         self.seed = widgets.IntText(value=seed, description="seed", layout={"width": "160px"})
         self.seed.observe(self._on_seed_change, names="value")
         self.randomise_button = widgets.Button(description="randomise")
@@ -113,10 +106,7 @@ class ConditionalExplorer(widgets.VBox):
 
     def randomise(self) -> None:
         """Pick a new random seed (different from the current one); the images follow."""
-        new_seed = self.seed.value
-        while new_seed == self.seed.value:
-            new_seed = self._rng.randrange(100_000)
-        self.seed.value = new_seed
+        self.seed.value = other_seed(self._rng, self.seed.value)
 
     def response_ms(self, repeats: int = 50) -> float:
         """Median milliseconds from moving the first slider to both new images being set.
@@ -164,17 +154,12 @@ class ConditionalExplorer(widgets.VBox):
     def _show_status(self) -> None:
         """Say why the seed is refused, or what is shown."""
         if self.seed.value < 0:
-            text = (f"⚠ seed must be 0 or more, got {self.seed.value} "
-                    "(showing the last valid code)")
-            self.status.value = _message(text, ERROR_COLOUR)
+            text = f"seed must be 0 or more, got {self.seed.value} (showing the last valid code)"
+            self.status.value = error_html(text)
         else:
             name = self.class_names[self.class_picker.value]
-            self.status.value = _message(f"class {name} · seed {self.seed.value} · "
-                                         f"z_dim {self.z_dim}", INFO_COLOUR)
-
-
-def _message(text: str, colour: str) -> str:
-    return f'<span style="color:{colour}; font-family:monospace">{html.escape(text)}</span>'
+            self.status.value = status_html(f"class {name} · seed {self.seed.value} · "
+                                            f"z_dim {self.z_dim}")
 
 
 def conditional_explorer(G: nn.Module, seed: int = 0, n_sliders: int = 4, scale: int = 8,

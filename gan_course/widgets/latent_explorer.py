@@ -1,4 +1,4 @@
-"""Explore a trained generator's latent space with sliders:  latent_explorer(G)
+"""Explore a trained generator's latent space with sliders (lesson 02):  latent_explorer(G)
 
     from gan_course.widgets.latent_explorer import latent_explorer
     latent_explorer(G)          # last line of a cell: shows it
@@ -16,7 +16,6 @@ that ipywidgets 7.7 and 8 both have are used.
 
 from __future__ import annotations
 
-import html
 import math
 import random
 
@@ -27,16 +26,11 @@ from torch import nn
 from gan_course.device import module_device
 from gan_course.images import images_to_png
 from gan_course.latent import latent_directions, lerp, slerp
+from gan_course.widgets.latent_controls import code_for_seed, offset_sliders, other_seed
+from gan_course.widgets.status import error_html, status_html
 from gan_course.widgets.timing import slider_response_ms
 
-ERROR_COLOUR = "#b00020"
-INFO_COLOUR = "#333333"
 PATH_STEPS = 9  # images in the strip that shows the whole interpolation path
-
-
-def code_for_seed(seed: int, z_dim: int) -> torch.Tensor:
-    """The code z ~ N(0, I) of shape (z_dim,) drawn with ``torch.manual_seed(seed)``."""
-    return torch.randn(z_dim, generator=torch.Generator().manual_seed(seed))
 
 
 class LatentExplorer(widgets.VBox):
@@ -80,14 +74,8 @@ class LatentExplorer(widgets.VBox):
 
     def _make_controls(self, seed: int, seed_a: int, seed_b: int, slider_range: float) -> None:
         narrow = widgets.Layout(width="160px")
-        self.sliders = []
-        for k in range(len(self.directions)):
-            slider = widgets.FloatSlider(value=0.0, min=-slider_range, max=slider_range,
-                                         step=0.1, description=f"direction {k + 1}",
-                                         continuous_update=True,
-                                         style={"description_width": "initial"})
-            slider.observe(self._on_code_change, names="value")
-            self.sliders.append(slider)
+        labels = [f"direction {k + 1}" for k in range(len(self.directions))]
+        self.sliders = offset_sliders(labels, slider_range, self._on_code_change)
         self.seed = widgets.IntText(value=seed, description="seed", layout=narrow)
         self.seed.observe(self._on_seed_change, names="value")
         self.randomise_button = widgets.Button(description="randomise")
@@ -114,10 +102,7 @@ class LatentExplorer(widgets.VBox):
 
     def randomise(self) -> None:
         """Pick a new random seed (different from the current one); the image follows."""
-        new_seed = self.seed.value
-        while new_seed == self.seed.value:
-            new_seed = self._rng.randrange(100_000)
-        self.seed.value = new_seed
+        self.seed.value = other_seed(self._rng, self.seed.value)
 
     def zero_sliders(self) -> None:
         """Put every slider back to 0 and re-render once."""
@@ -176,9 +161,8 @@ class LatentExplorer(widgets.VBox):
             return  # _show_status explains
         z_t = self._path(float(self.t_slider.value))
         self.interp_image.value = self._png(z_t)
-        self.interp_info.value = _message(f"|z(t)| = {z_t.norm():.2f}   "
-                                          f"(sqrt(z_dim) = {math.sqrt(self.z_dim):.2f})",
-                                          INFO_COLOUR)
+        self.interp_info.value = status_html(f"|z(t)| = {z_t.norm():.2f}   "
+                                             f"(sqrt(z_dim) = {math.sqrt(self.z_dim):.2f})")
         if path_too:
             strip = self._path(torch.linspace(0, 1, PATH_STEPS))
             self.path_image.value = self._png(strip, nrow=PATH_STEPS)
@@ -190,15 +174,11 @@ class LatentExplorer(widgets.VBox):
             if box.value < 0:
                 problems.append(f"{box.description} must be 0 or more, got {box.value}")
         if problems:
-            text = "⚠ " + "; ".join(problems) + " (showing the last valid choice)"
-            self.status.value = _message(text, ERROR_COLOUR)
+            text = "; ".join(problems) + " (showing the last valid choice)"
+            self.status.value = error_html(text)
         else:
-            self.status.value = _message(f"seed {self.seed.value} · z_dim {self.z_dim} · "
-                                         f"{len(self.sliders)} directions", INFO_COLOUR)
-
-
-def _message(text: str, colour: str) -> str:
-    return f'<span style="color:{colour}; font-family:monospace">{html.escape(text)}</span>'
+            self.status.value = status_html(f"seed {self.seed.value} · z_dim {self.z_dim} · "
+                                            f"{len(self.sliders)} directions")
 
 
 def latent_explorer(G: nn.Module, n_directions: int = 5, seed: int = 0, scale: int = 8,

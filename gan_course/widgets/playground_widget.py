@@ -1,4 +1,5 @@
-"""The 2-D GAN playground as a notebook widget: controls on top of ``gan_course.playground``.
+"""The 2-D GAN playground as a notebook widget (lesson 01's last cell): controls on top of the
+engine ``gan_course.playground`` and its picture ``gan_course.playground_view``.
 
     from gan_course.widgets.playground_widget import playground_widget
     playground_widget(dataset="ring")      # last line of a cell: shows it
@@ -15,20 +16,20 @@ Scripts and tests drive the same object synchronously: ``step_once()``, ``run_fr
 from __future__ import annotations
 
 import asyncio
-import html
 import time
 
 import ipywidgets as widgets
 
 from gan_course.data2d import DATASETS
 from gan_course.losses import LOSS_PAIRS
-from gan_course.playground import Playground, Settings
-
-ERROR_COLOUR = "#b00020"
+from gan_course.playground import Playground, PlaygroundSettings
+from gan_course.playground_view import PlaygroundView
+from gan_course.widgets.status import ERROR_COLOUR, error_html, status_html
 
 
 class PlaygroundWidget(widgets.VBox):
-    """Controls, a status line and the live picture of a ``Playground``.
+    """Controls, a status line and the live picture of a ``Playground`` (drawn by a
+    ``PlaygroundView`` that the widget keeps, so the figure is built once).
 
     Settings typed into the controls are checked on every change; an invalid one (say a
     learning rate of 0) pauses play, shows the reason in the status line, and the run keeps
@@ -40,15 +41,16 @@ class PlaygroundWidget(widgets.VBox):
     def __init__(self, dataset: str = "ring", loss: str = "non-saturating",
                  lr_g: float = 1e-3, lr_d: float = 1e-3, d_steps: int = 1,
                  steps_per_frame: int = 10, seed: int = 0) -> None:
-        self.engine = Playground(Settings(dataset=dataset, loss=loss, lr_g=lr_g, lr_d=lr_d,
-                                          d_steps=d_steps, steps_per_frame=steps_per_frame,
-                                          seed=seed))
+        self.engine = Playground(PlaygroundSettings(
+            dataset=dataset, loss=loss, lr_g=lr_g, lr_d=lr_d, d_steps=d_steps,
+            steps_per_frame=steps_per_frame, seed=seed))
+        self.view = PlaygroundView()
         self.playing = False
         self.error: str | None = None
         self.fps = 0.0
         self._task: asyncio.Task | None = None
         self._make_controls(self.engine.settings)
-        self.image = widgets.Image(value=self.engine.render(), format="png")
+        self.image = widgets.Image(value=self.render(), format="png")
         self.status = widgets.HTML(value="")
         rows = [
             widgets.HBox([self.dataset_menu, self.loss_menu, self.lr_g_box, self.lr_d_box]),
@@ -60,7 +62,7 @@ class PlaygroundWidget(widgets.VBox):
         super().__init__(children=rows)
         self._show_state()
 
-    def _make_controls(self, s: Settings) -> None:
+    def _make_controls(self, s: PlaygroundSettings) -> None:
         wide = {"description_width": "initial"}
         self.dataset_menu = widgets.Dropdown(options=list(DATASETS), value=s.dataset,
                                              description="data", style=wide)
@@ -141,7 +143,7 @@ class PlaygroundWidget(widgets.VBox):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self.status.value = _message(
+            self.status.value = status_html(
                 "play needs a running event loop (a Jupyter kernel has one); in plain Python "
                 "call run_frames(n) instead", ERROR_COLOUR)
             return None
@@ -194,15 +196,19 @@ class PlaygroundWidget(widgets.VBox):
 
     # --- drawing ------------------------------------------------------------------------------
 
+    def render(self) -> bytes:
+        """The engine's current state drawn as a PNG (bytes)."""
+        return self.view.draw(self.engine.state())
+
     def _redraw(self) -> None:
-        self.image.value = self.engine.render()
+        self.image.value = self.render()
         self._show_state()
 
     def _show_state(self) -> None:
         self.play_button.disabled = self.playing
         self.pause_button.disabled = not self.playing
         if self.error is not None:
-            self.status.value = _message(f"⚠ {self.error}", ERROR_COLOUR)
+            self.status.value = error_html(self.error)
             return
         engine, history = self.engine, self.engine.history
         parts = [f"step {engine.step_count}"]
@@ -212,11 +218,7 @@ class PlaygroundWidget(widgets.VBox):
         parts.append(engine.mode_text())
         if self.playing and self.fps:
             parts.append(f"{self.fps:.1f} frames/s")
-        self.status.value = _message(" · ".join(parts), "#333333")
-
-
-def _message(text: str, colour: str) -> str:
-    return f'<span style="color:{colour}; font-family:monospace">{html.escape(text)}</span>'
+        self.status.value = status_html(" · ".join(parts))
 
 
 def playground_widget(dataset: str = "ring", loss: str = "non-saturating", lr_g: float = 1e-3,

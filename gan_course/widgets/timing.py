@@ -1,4 +1,6 @@
-"""How quickly a widget answers: the time from moving a slider to the new picture.
+"""How quickly a widget answers: the time from moving a slider to the new picture
+(``response_ms`` of the explorers of lessons 02 and 03; lesson 02 prints it, and its benchmark
+target ``widget_ms`` is this figure).
 
 The course's widgets redraw synchronously inside the slider's observer, so timing the
 assignment ``slider.value = v`` times the whole update (generator, PNG, image widget).

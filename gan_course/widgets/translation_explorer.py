@@ -1,4 +1,4 @@
-"""Explore a CycleGAN's two translations:  translation_explorer(model)
+"""Explore a CycleGAN's two translations (lesson 04):  translation_explorer(model)
 
     from gan_course.widgets.translation_explorer import translation_explorer
     translation_explorer(model)     # last line of a cell: shows it
@@ -19,8 +19,6 @@ on its controls. Only widgets that ipywidgets 7.7 and 8 both have are used.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import torch
 from torch import nn
@@ -28,8 +26,8 @@ from torch import nn
 from gan_course.device import module_device
 from gan_course.domains import PairedTest, check_domain_images, make_paired_test
 from gan_course.images import check_images, images_to_png
+from gan_course.widgets.status import status_html
 
-INFO_COLOUR = "#333333"
 DOMAINS = (("A: thin", "A"), ("B: bold", "B"))
 
 
@@ -107,8 +105,7 @@ class TranslationExplorer(widgets.VBox):
             text += f" · |G(x) - truth| = {(translated - truth).abs().mean().item():.3f}"
         self.last = torch.cat(shown)
         self.strip.value = images_to_png(self.last, nrow=len(shown), scale=self.scale)
-        self.status.value = (f'<span style="color:{INFO_COLOUR}; font-family:monospace">'
-                             f"{html.escape(text)}</span>")
+        self.status.value = status_html(text)
 
 
 def translation_explorer(model: nn.Module, test: PairedTest | None = None,
