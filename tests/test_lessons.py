@@ -1,5 +1,6 @@
 """lessons/ is generated from solutions/, and no notebook is committed with outputs."""
 
+import ast
 import sys
 from pathlib import Path
 
@@ -101,3 +102,41 @@ def test_every_lesson_ends_with_the_exercise_summary(solution):
 def test_every_lesson_has_a_prediction_prompt(solution):
     text = solution.read_text(encoding="utf-8")
     assert "compare_prediction(" in text, f"{solution.name}: add a predict-then-verify prompt"
+
+
+LIBRARY_PARAGRAPH = "**The library code behind this lesson:**"
+
+
+def _modules_imported(notebook: nbformat.NotebookNode) -> set[str]:
+    """Paths like ``gan_course/dcgan.py`` of every gan_course module the code cells import."""
+    found = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gan_course"):
+                if node.module == "gan_course":          # from gan_course import dcgan, ...
+                    found.update(f"gan_course/{alias.name}.py" for alias in node.names)
+                else:
+                    found.add(node.module.replace(".", "/") + ".py")
+    return found
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_introduction_names_every_module_the_lesson_imports(solution):
+    notebook = nbformat.read(solution, as_version=4)
+    paragraphs = [cell.source for cell in notebook.cells
+                  if cell.cell_type == "markdown" and LIBRARY_PARAGRAPH in cell.source]
+    assert paragraphs, f"{solution.name}: no '{LIBRARY_PARAGRAPH}' paragraph in its introduction"
+    missing = sorted(m for m in _modules_imported(notebook) if f"`{m}`" not in paragraphs[0])
+    assert not missing, f"{solution.name}'s introduction does not name {missing}"
+
+
+def test_the_module_check_reads_imports():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "%matplotlib inline\nfrom gan_course import dcgan, losses\n"
+        "from gan_course.widgets.status import status_html\nimport torch")])
+    assert _modules_imported(notebook) == {"gan_course/dcgan.py", "gan_course/losses.py",
+                                           "gan_course/widgets/status.py"}
