@@ -35,7 +35,7 @@ from gan_course.losses import LOSS_PAIRS, LossPair, get_loss_pair
 from gan_course.mlp import MLPDiscriminator, MLPGenerator
 from gan_course.modes import mode_stats
 from gan_course.snapshots import grid_points
-from gan_course.training import History, game_round
+from gan_course.training import History, game_round, is_integer
 
 MAX_LEARNING_RATE = 1.0
 SHOWN_FAKES = 400  # generated points drawn over D's map
@@ -104,16 +104,12 @@ def validate_settings(settings: PlaygroundSettings) -> None:
     for name, label in (("d_steps", "D steps per G step"), ("steps_per_frame", "steps per frame"),
                         ("batch_size", "batch size")):
         value = getattr(settings, name)
-        if not _is_int(value) or value <= 0:
+        if not is_integer(value) or value <= 0:
             problems.append(f"{label} must be a positive whole number, got {value!r}")
-    if not _is_int(settings.seed):
+    if not is_integer(settings.seed):
         problems.append(f"seed must be a whole number, got {settings.seed!r}")
     if problems:
         raise ValueError("Invalid settings: " + "; ".join(problems) + ".")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _is_real(value: object) -> bool:
@@ -203,7 +199,7 @@ class Playground:
     def step(self, n: int = 1) -> tuple[float, float]:
         """Play ``n`` rounds; return the last (D loss, G loss). Raises FloatingPointError if a
         loss stops being finite (the run has diverged: lower a learning rate and reset)."""
-        if not _is_int(n) or n <= 0:
+        if not is_integer(n) or n <= 0:
             raise ValueError(f"the number of steps must be a positive whole number, got {n!r}")
         with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
             torch.set_rng_state(self._torch_rng_state)

@@ -41,7 +41,8 @@ RoundFn = Callable[[torch.Generator, torch.optim.Optimizer, torch.optim.Optimize
 SampleFn = Callable[[int, torch.Generator], torch.Tensor]
 
 
-def _is_int(value: object) -> bool:
+def is_integer(value: object) -> bool:
+    """True for a Python or NumPy integer, False for anything else (True/False included)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -70,10 +71,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         problems = [f"{name} must be a positive integer, got {getattr(self, name)!r}"
                     for name in ("steps", "batch_size", "d_steps")
-                    if not _is_int(getattr(self, name)) or getattr(self, name) <= 0]
-        if not _is_int(self.snapshot_every) or self.snapshot_every < 0:
+                    if not is_integer(getattr(self, name)) or getattr(self, name) <= 0]
+        if not is_integer(self.snapshot_every) or self.snapshot_every < 0:
             problems.append(f"snapshot_every must be an integer >= 0, got {self.snapshot_every!r}")
-        if not _is_int(self.seed):
+        if not is_integer(self.seed):
             problems.append(f"seed must be an integer, got {self.seed!r}")
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or not self.lr > 0:
             problems.append(f"lr must be a positive number, got {self.lr!r}")
@@ -180,7 +181,7 @@ def game_round(
     steps), so G runs once per chunk, as in ``train_step``: with d_steps = 1 and a logit pair
     this is ``train_step``, to the bit, batch-norm running statistics included.
     """
-    if not _is_int(d_steps) or d_steps <= 0:
+    if not is_integer(d_steps) or d_steps <= 0:
         raise ValueError(f"d_steps must be a positive integer, got {d_steps!r}")
     if real.shape[0] % d_steps != 0 or z.shape[0] != real.shape[0]:
         raise ValueError(f"real ({real.shape[0]}) and z ({z.shape[0]}) must hold the same "
