@@ -18,6 +18,11 @@ from gan_course.snapshots import Snapshot2D, grid_points
 
 REAL_COLOUR = "#1f77b4"
 FAKE_COLOUR = "#d62728"
+# Over the discriminator's blue-white-red map (plot_heatmap) blue and red points would vanish
+# into the background, so the snapshots draw real points green and generated points black.
+SNAPSHOT_REAL_COLOUR = "#2ca02c"
+SNAPSHOT_FAKE_COLOUR = "black"
+HEATMAP_CMAP = "coolwarm_r"
 
 
 def plot_density_2d(ax: Axes, data: Toy2D, resolution: int = 200) -> None:
@@ -37,15 +42,16 @@ def plot_density_2d(ax: Axes, data: Toy2D, resolution: int = 200) -> None:
 
 
 def plot_samples_2d(
-    ax: Axes, fake: torch.Tensor | None = None, real: torch.Tensor | None = None, title: str = ""
+    ax: Axes, fake: torch.Tensor | None = None, real: torch.Tensor | None = None, title: str = "",
+    fake_colour: str = FAKE_COLOUR, real_colour: str = REAL_COLOUR,
 ) -> None:
     """Scatter generated points (red) over real points (blue); either may be None. (N, 2)."""
     if real is not None:
         real_np = real.detach().cpu().numpy()
-        ax.scatter(real_np[:, 0], real_np[:, 1], s=4, c=REAL_COLOUR, alpha=0.4, label="real")
+        ax.scatter(real_np[:, 0], real_np[:, 1], s=4, c=real_colour, alpha=0.4, label="real")
     if fake is not None:
         fake_np = fake.detach().cpu().numpy()
-        ax.scatter(fake_np[:, 0], fake_np[:, 1], s=4, c=FAKE_COLOUR, alpha=0.6, label="generated")
+        ax.scatter(fake_np[:, 0], fake_np[:, 1], s=4, c=fake_colour, alpha=0.6, label="generated")
     ax.set_title(title)
     ax.set_aspect("equal")
 
@@ -54,17 +60,31 @@ def plot_heatmap(ax: Axes, heatmap: torch.Tensor, extent: float) -> object:
     """Draw D(x) in [0, 1] over [-extent, extent]^2 (blue = 'real', red = 'fake')."""
     image = ax.imshow(
         heatmap.numpy(), origin="lower", extent=(-extent, extent, -extent, extent),
-        cmap="coolwarm_r", vmin=0.0, vmax=1.0,
+        cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0,
     )
     _square(ax, extent)
     return image
 
 
-def plot_snapshot(ax: Axes, snap: Snapshot2D, real: torch.Tensor | None = None) -> None:
-    """The discriminator's heat-map with the real data and the generated samples on top."""
-    plot_heatmap(ax, snap.heatmap, snap.extent)
-    plot_samples_2d(ax, snap.samples, real, title=f"step {snap.step}")
+def plot_snapshot(ax: Axes, snap: Snapshot2D, real: torch.Tensor | None = None,
+                  legend: bool = True) -> object:
+    """The discriminator's heat-map with the real data (green) and the generated samples
+    (black) on top, colours that stand out on both ends of the map. Returns the heat-map's
+    image, for ``colorbar``."""
+    image = plot_heatmap(ax, snap.heatmap, snap.extent)
+    plot_samples_2d(ax, snap.samples, real, title=f"step {snap.step}",
+                    fake_colour=SNAPSHOT_FAKE_COLOUR, real_colour=SNAPSHOT_REAL_COLOUR)
+    if legend:
+        ax.legend(loc="upper right", fontsize=7, markerscale=3, framealpha=0.8)
     _square(ax, snap.extent)
+    return image
+
+
+def colorbar(fig: plt.Figure, image: object, ax: Axes | list[Axes]) -> object:
+    """A colour bar for a ``plot_heatmap`` image, labelled with what the colours mean."""
+    bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    bar.set_label("D(x): 0 = 'fake' (red), 1/2 (white), 1 = 'real' (blue)", fontsize=8)
+    return bar
 
 
 def plot_losses(d_loss: list[float], g_loss: list[float], ax: Axes | None = None,
@@ -99,6 +119,7 @@ def animate_snapshots(snapshots: list[Snapshot2D], real: torch.Tensor | None = N
     if not snapshots:
         raise ValueError("no snapshots to animate: pass snapshot_every > 0 when training")
     fig, ax = plt.subplots(figsize=(size, size), dpi=72)
+    colorbar(fig, plot_heatmap(ax, snapshots[0].heatmap, snapshots[0].extent), ax)
 
     def draw(index: int) -> None:
         ax.clear()

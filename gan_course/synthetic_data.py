@@ -36,13 +36,23 @@ class ExperimentResult:
     acc_real: list[float]
     acc_mixed: list[float]
 
+    def gains(self) -> list[float]:
+        """Per seed, the paired difference: accuracy with synthetic data minus without."""
+        return [mixed - real for real, mixed in zip(self.acc_real, self.acc_mixed)]
+
     def summary(self) -> dict[str, float]:
-        """Mean and standard deviation (over seeds) of both accuracies."""
+        """Mean and *sample* standard deviation (n - 1 in the denominator; over seeds) of both
+        accuracies and of the per-seed gain. Needs at least two seeds."""
+        if len(self.seeds) < 2:
+            raise ValueError(f"a standard deviation needs at least two seeds, got {self.seeds}")
+        gains = self.gains()
         return {
             "aug_acc_real": statistics.mean(self.acc_real),
-            "aug_acc_real_std": statistics.pstdev(self.acc_real),
+            "aug_acc_real_std": statistics.stdev(self.acc_real),
             "aug_acc_mixed": statistics.mean(self.acc_mixed),
-            "aug_acc_mixed_std": statistics.pstdev(self.acc_mixed),
+            "aug_acc_mixed_std": statistics.stdev(self.acc_mixed),
+            "aug_gain": statistics.mean(gains),
+            "aug_gain_std": statistics.stdev(gains),
         }
 
 

@@ -35,7 +35,13 @@ def test_figures_and_animation_render():
     fig, axes = plt.subplots(1, 3)
     plotting.plot_density_2d(axes[0], ring)
     plotting.plot_density_2d(axes[1], get_dataset("moons"))
-    plotting.plot_snapshot(axes[2], snaps[0], ring.sample(10))
+    image = plotting.plot_snapshot(axes[2], snaps[0], ring.sample(10))
+    bar = plotting.colorbar(fig, image, axes[2])
+    assert image.get_clim() == (0.0, 1.0) and "D(x)" in bar.ax.get_ylabel()
+    # the points are drawn in colours that are neither end of the blue-white-red map
+    point_colours = {tuple(c.get_facecolor()[0][:3].round(3)) for c in axes[2].collections}
+    assert len(point_colours) == 2
+    assert [t.get_text() for t in axes[2].get_legend().get_texts()] == ["real", "generated"]
     plotting.plot_losses([1.0, 0.5, 0.7], [0.3, 0.2, 0.9], window=2)
     plt.close("all")
     html = plotting.animate_snapshots(snaps)

@@ -71,7 +71,14 @@ def test_perfect_synthetic_data_helps_a_classifier_with_one_example_per_class():
 
 
 def test_summary_statistics():
-    summary = ExperimentResult([0, 1], [0.5, 0.7], [0.8, 0.8]).summary()
+    result = ExperimentResult([0, 1], [0.5, 0.7], [0.8, 0.8])
+    summary = result.summary()
     assert summary["aug_acc_real"] == pytest.approx(0.6)
-    assert summary["aug_acc_real_std"] == pytest.approx(0.1)
+    # the sample standard deviation (n - 1): sqrt((0.1^2 + 0.1^2) / 1)
+    assert summary["aug_acc_real_std"] == pytest.approx(0.1 * 2 ** 0.5)
     assert summary["aug_acc_mixed_std"] == 0.0
+    assert result.gains() == pytest.approx([0.3, 0.1])
+    assert summary["aug_gain"] == pytest.approx(0.2)
+    assert summary["aug_gain_std"] == pytest.approx(0.1 * 2 ** 0.5)
+    with pytest.raises(ValueError, match="two seeds"):
+        ExperimentResult([0], [0.5], [0.8]).summary()
