@@ -7,7 +7,8 @@ Both print one line: ``[pass]``, ``[not yet]`` or ``[wrong] ... Hint: ...``, and
 mode a wrong answer raises ``ExerciseNotDone``.
 
 What they catch besides wrong numbers: a crash inside the learner's function (reported with
-the error and, for the classic ones, what usually causes it), a forgotten ``return`` (None),
+the error and, for the classic ones, what usually causes it), a forgotten ``return`` (None,
+named as such also when the check's own code is what fails on it, e.g. ``None.sum()``),
 the wrong type (a tensor where a float is wanted, an integer tensor where a float tensor is),
 a result that lost its gradient (``requires_grad``), and, with ``training_trace``, gradients
 that reach the wrong network or add up across steps. Results may be dicts: the first key
@@ -17,6 +18,7 @@ own hint.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -53,6 +55,9 @@ DIAGNOSES: list[tuple[str, str]] = [
 ]
 
 
+NONE_RETURNED = "your function returned None: did you forget `return`?"
+
+
 @dataclass(frozen=True)
 class Raises:
     """Expected outcome of a case that must raise ``error`` (e.g. a refused bad input)."""
@@ -74,6 +79,7 @@ def check_cases(
     and its results set the expected types. Prints one line; returns True when all match.
     """
     reference_results = [_outcome(fn.reference, args) for args, _ in cases]
+    returned = [value for kind, value in reference_results if kind == "returned"]
     for index, ((_, expected), (kind, value)) in enumerate(zip(cases, reference_results)):
         if isinstance(expected, Raises):
             assert kind == "raised" and isinstance(value, expected.error), (
@@ -99,7 +105,7 @@ def check_cases(
     wanted = [_RaiseResult(True, case[1].error.__name__) if isinstance(case[1], Raises) else value
               for case, (_, value) in zip(cases, reference_results)]
     labels = [f"case {index + 1}" for index in range(len(cases))]
-    return _check(fn, run, wanted, hint, atol, hints or {}, labels)
+    return _check(fn, run, (wanted, returned), hint, atol, hints or {}, labels)
 
 
 def check_against_reference(
@@ -116,7 +122,9 @@ def check_against_reference(
     special inputs is caught. It may return a dict; ``hints`` maps a key (or a part of it)
     to the hint shown when that key is the first to differ.
     """
-    return _check(fn, trial, trial(fn.reference), hint, atol, hints or {})
+    reference = _Recorder(fn.reference)
+    expected = trial(reference)
+    return _check(fn, trial, (expected, reference.results), hint, atol, hints or {})
 
 
 class _RaiseResult:
@@ -134,20 +142,67 @@ def _outcome(function: Callable[..., Any], args: tuple) -> tuple[str, Any]:
         return "raised", error
 
 
-def _check(fn: Exercise, run: Callable, expected: Any, hint: str, atol: float,
-           hints: Mapping[str, str], labels: list[str] | None = None) -> bool:
+class _Recorder:
+    """Calls ``function`` and remembers what each call returned, and the error it raised.
+
+    With it a check tells a crash inside the learner's function from one in the course's
+    code that then used what the function returned (None, say): a different message.
+    """
+
+    KEEP = 100  # results kept for comparison; later ones only count
+
+    def __init__(self, function: Callable[..., Any]):
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.results: list[Any] = []
+        self.errors: list[BaseException] = []
+        self.calls = 0
+        self.none_returned = False
+        self.last: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = self.function(*args, **kwargs)
+        except BaseException as error:
+            self.errors.append(error)
+            raise
+        self.calls += 1
+        self.none_returned = self.none_returned or result is None
+        self.last = result
+        if len(self.results) < self.KEEP:  # a long trial (a training run) keeps only the first
+            self.results.append(result)
+        return result
+
+    def raised(self, error: BaseException) -> bool:
+        """True when ``error`` came out of the function (itself, or as its cause/context)."""
+        seen: BaseException | None = error
+        for _ in range(20):  # a cause chain is short; a cycle must not hang the check
+            if seen is None:
+                return False
+            if any(seen is mine for mine in self.errors):
+                return True
+            seen = seen.__cause__ or seen.__context__
+        return False
+
+
+def _check(fn: Exercise, run: Callable, expected: tuple[Any, list[Any]], hint: str,
+           atol: float, hints: Mapping[str, str], labels: list[str] | None = None) -> bool:
+    """Run ``run`` with the learner's function and compare with ``expected``: the reference's
+    final result and the list of what each of the reference's calls returned."""
     name = fn.__name__
+    expected, reference_returns = expected
+    learner = _Recorder(fn.learner)
     try:
-        got = run(fn.learner)
+        got = run(learner)
     except NotImplementedError as error:
         if is_stub(error, fn.learner):
             fn.status = "not yet"
             return _report(fn, "not yet", "write the body of the function above, then re-run.")
-        return _crashed(fn, error, hint)
+        return _crashed(fn, error, hint, learner, reference_returns)
     except ExerciseNotDone:
         raise
     except Exception as error:  # noqa: BLE001 - any crash in the learner's code is reported
-        return _crashed(fn, error, hint)
+        return _crashed(fn, error, hint, learner, reference_returns)
     problem = _difference(got, expected, atol, True, labels)
     if problem is None:
         fn.status = "pass"
@@ -155,16 +210,50 @@ def _check(fn: Exercise, run: Callable, expected: Any, hint: str, atol: float,
         return True
     fn.status = "wrong"
     chosen = next((text for key, text in hints.items() if key in problem), hint)
-    return _report(fn, "wrong", f"{problem}. Hint: {chosen}")
+    return _report(fn, "wrong", f"{_sentence(problem)} Hint: {chosen}")
 
 
-def _crashed(fn: Exercise, error: Exception, hint: str) -> bool:
+def _crashed(fn: Exercise, error: Exception, hint: str, learner: _Recorder,
+             reference_returns: list[Any]) -> bool:
+    """Report a crash: in the learner's function, or in the check using what it returned."""
     fn.status = "wrong"
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    raised = f"{type(error).__name__}: {message[:200]}"
+    if not learner.raised(error) and learner.calls:
+        # The function returned; the course's code then failed on what it returned.
+        for got, wanted in zip(learner.results, reference_returns):
+            problem = _difference(got, wanted, 1e-4, True)
+            if problem is not None and (got is None or _kind(got) != _kind(wanted)):
+                return _report(fn, "wrong", f"{problem} (the check then stopped with {raised}). "
+                               f"Hint: {hint}")
+        if learner.none_returned:
+            return _report(fn, "wrong", f"{NONE_RETURNED} (the check then stopped with {raised}). "
+                           f"Hint: {hint}")
+        return _report(fn, "wrong", f"the check could not use what your function returned "
+                       f"({_describe(learner.last)}): {raised}. Hint: {hint}")
     diagnosis = next((text for pattern, text in DIAGNOSES if re.search(pattern, str(error))),
                      hint)
-    return _report(fn, "wrong", f"your function raised {type(error).__name__}: {message[:200]}. "
-                   f"Hint: {diagnosis}")
+    return _report(fn, "wrong", f"your function raised {raised}. Hint: {diagnosis}")
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop (or the question mark it has)."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _kind(value: Any) -> str:
+    """The broad type of a result: what the course's code can do with it."""
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    if isinstance(value, (bool, str)) or value is None:
+        return type(value).__name__
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, (tuple, list)):
+        return f"sequence of {len(value)}"
+    return type(value).__name__
 
 
 def _report(fn: Exercise, status: str, message: str) -> bool:
@@ -183,7 +272,7 @@ def _difference(got: Any, expected: Any, atol: float, strict_types: bool,
     Python float is expected, a different dtype, a lost gradient, None).
     """
     if got is None and expected is not None:
-        return "it returned None: is a `return` missing?"
+        return NONE_RETURNED
     if isinstance(expected, _RaiseResult):
         if not isinstance(got, _RaiseResult) or not got.raised:
             return f"it must raise {expected.name} for this input, and it did not"

@@ -14,7 +14,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+
+
+def _count(value: object, name: str, smallest: int = 1) -> int:
+    """``value`` as a Python int when it is an integer (NumPy's too) >= smallest, else a
+    ValueError naming ``name``."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) \
+            or value < smallest:
+        raise ValueError(f"{name} must be an integer >= {smallest}, got {value!r}")
+    return int(value)
+
+
+def _positive(value: object, name: str) -> float:
+    """``value`` as a float when it is a finite number > 0, else a ValueError naming ``name``."""
+    if (not isinstance(value, (int, float, np.integer, np.floating))
+            or isinstance(value, (bool, np.bool_)) or not math.isfinite(value) or value <= 0):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
 
 
 def ring_centres(n_modes: int = 8, radius: float = 1.0) -> torch.Tensor:
@@ -22,13 +40,19 @@ def ring_centres(n_modes: int = 8, radius: float = 1.0) -> torch.Tensor:
 
     Angle of mode k is 2*pi*k / n_modes for k = 0..n_modes-1. (A linspace that includes
     2*pi would put the last centre on top of the first and leave only n_modes - 1 modes.)
+    Refuses a count below 1 and a radius that is not a positive number.
     """
+    n_modes, radius = _count(n_modes, "n_modes"), _positive(radius, "radius")
     angles = torch.arange(n_modes, dtype=torch.float32) * (2 * math.pi / n_modes)
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
 
 
 def grid_centres(n_per_side: int = 5, spacing: float = 2.0) -> torch.Tensor:
-    """Centres of a square grid mixture centred on the origin, shape (n_per_side**2, 2)."""
+    """Centres of a square grid mixture centred on the origin, shape (n_per_side**2, 2).
+
+    Refuses a count below 1 and a spacing that is not a positive number.
+    """
+    n_per_side, spacing = _count(n_per_side, "n_per_side"), _positive(spacing, "spacing")
     offset = (n_per_side - 1) * spacing / 2
     coords = torch.arange(n_per_side, dtype=torch.float32) * spacing - offset
     xs, ys = torch.meshgrid(coords, coords, indexing="ij")
@@ -48,10 +72,15 @@ class Toy2D:
     sigma: float | None = None
     extent: float = 1.5
 
+    def __post_init__(self) -> None:
+        if self.centres is not None:
+            _positive(self.sigma, "sigma")  # 0 would make every sample a centre, p(x) infinite
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` points, shape (n, 2)."""
-        if not isinstance(n, int) or n <= 0:
+        """Draw ``n`` points, shape (n, 2); ``n`` a positive integer (NumPy's too)."""
+        if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or n <= 0:
             raise ValueError(f"n must be a positive integer, got {n!r}")
+        n = int(n)
         if self.centres is not None:
             return _sample_mixture(self.centres, self.sigma, n, generator)
         if self.name == "spiral":
@@ -94,7 +123,10 @@ def mixture_density(points: torch.Tensor, centres: torch.Tensor, sigma: float) -
     """Equal-weight isotropic Gaussian mixture density.
 
     p(x) = (1/K) * sum_k N(x; c_k, sigma^2 I),   N(x; c, s^2 I) = exp(-|x-c|^2 / 2s^2) / (2 pi s^2)
+
+    points: (N, 2), centres: (K, 2) -> (N,). ``sigma`` must be a positive number.
     """
+    _positive(sigma, "sigma")
     sq_dist = torch.cdist(points, centres).pow(2)
     normal = torch.exp(-sq_dist / (2 * sigma**2)) / (2 * math.pi * sigma**2)
     return normal.mean(dim=1)

@@ -34,7 +34,7 @@ from gan_course.augment import ShiftAugment
 from gan_course.checkpoints import load_pretrained
 from gan_course.device import module_device, pick_device, seed_everything
 from gan_course.images import check_images
-from gan_course.training import History, TrainConfig, sampler, train
+from gan_course.training import History, TrainConfig, is_integer, sampler, train
 
 WEIGHTS_NAME = "dcgan_digits"
 
@@ -209,8 +209,9 @@ class DCGANConfig:
     def __post_init__(self) -> None:
         for name, smallest in (("z_dim", 1), ("width", 1), ("max_shift", 0)):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
+            if not is_integer(value) or value < smallest:
                 raise ValueError(f"{name} must be an integer >= {smallest}, got {value!r}")
+            object.__setattr__(self, name, int(value))  # a NumPy integer becomes a Python one
         if not isinstance(self.training, TrainConfig):
             raise TypeError(f"training must be a training.TrainConfig, got "
                             f"{type(self.training).__name__}")
@@ -230,6 +231,25 @@ class TrainedGAN:
     history: History
 
 
+def training_images(images: torch.Tensor) -> torch.Tensor:
+    """``images`` (N, C, S, S) checked for training and in float32; a ValueError or TypeError
+    that says how to fix anything else.
+
+    Refused: not a float tensor of that shape, values outside [-1, 1] (``check_images``), and
+    NaN values (they pass the range check, then turn every weight into NaN). Other float types
+    are converted: float32 holds every value of float16 and bfloat16 exactly, and float64
+    pixels lose only digits far below what a GAN learns (about 1e-7 of the range).
+    """
+    check_images(images, in_range=True)
+    bad = torch.isnan(images).flatten(1).any(dim=1)
+    if bool(bad.any()):
+        raise ValueError(f"images hold NaN values in {int(bad.sum())} of {len(images)} images "
+                         f"(the first is image {int(bad.nonzero()[0])}): training on them makes "
+                         "every weight NaN. Drop those images, e.g. images = images[~images."
+                         "isnan().flatten(1).any(dim=1)], or find where the NaN came from")
+    return images.float()
+
+
 def train_gan(images: torch.Tensor, config: DCGANConfig = DCGANConfig(),
               device: str | None = None) -> TrainedGAN:
     """Train a DCGAN on ``images`` (N, C, H, W) in [-1, 1] with ``config``; return both players.
@@ -244,8 +264,10 @@ def train_gan(images: torch.Tensor, config: DCGANConfig = DCGANConfig(),
 
     device: None for ``pick_device()``. With ``config.training.snapshot_every`` > 0,
     ``history.snapshots`` holds G(z) for 64 fixed codes (CPU tensors) every so many steps.
+    Images in float64 (what ``torch.from_numpy`` gives), float16 or bfloat16 are converted
+    to float32, the networks' type; images with NaN values are refused.
     """
-    check_images(images, in_range=True)
+    images = training_images(images)
     settings = config.training
     seed_everything(settings.seed)
     target = pick_device(device)

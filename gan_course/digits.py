@@ -60,12 +60,17 @@ def split_indices(labels: torch.Tensor, split: str) -> torch.Tensor:
 def load_digits(size: int = 16, split: str = "train") -> ImageData:
     """The digits as images (N, 1, size, size) in [-1, 1] (background -1, ink +1).
 
-    size: 8 (the originals), 16 or 32 (bilinear upsampling of the originals).
+    size: 8 (the originals), 16 or 32 (bilinear upsampling of the originals); an integer.
     split: ``train`` (1,437 images), ``heldout`` (360) or ``all`` (1,797).
     Pixel map: x = value / 8 - 1, so 0 -> -1 and 16 -> +1.
     """
-    if size not in SIZES:
-        raise ValueError(f"Unsupported size {size!r}. Valid choices: {', '.join(map(str, SIZES))}")
+    if not isinstance(size, (int, np.integer)) or isinstance(size, (bool, np.bool_)) \
+            or size not in SIZES:
+        hint = (f": the size is a whole number of pixels, write size={int(size)}"
+                if isinstance(size, float) and size in SIZES else "")
+        raise ValueError(f"Unsupported size {size!r}{hint}. Valid choices: "
+                         f"{', '.join(map(str, SIZES))}")
+    size = int(size)
     images, labels = _raw()
     keep = split_indices(labels, split)
     images = images[keep].unsqueeze(1) / 8.0 - 1.0

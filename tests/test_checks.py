@@ -61,7 +61,82 @@ def test_forgotten_return_is_named(capsys):
         x * 2  # noqa: B018 - the bug under test
 
     assert check_cases(doubled, [((torch.ones(2),), torch.full((2,), 2.0))], hint="h") is False
-    assert "returned None: is a `return` missing?" in last_line(capsys)
+    assert last_line(capsys) == ("[wrong] doubled: case 1: your function returned None: did you "
+                                 "forget `return`? Hint: h")
+
+
+def test_none_used_by_the_check_is_a_forgotten_return_not_a_traceback(capsys, monkeypatch):
+    @exercise(reference=lambda x: x * 2)
+    def doubled(x):
+        x * 2  # noqa: B018 - the bug under test
+
+    # the trial uses the result (.sum() on None fails in the check's own code)
+    assert check_against_reference(doubled, lambda fn: fn(torch.ones(2)).sum(), hint="h") is False
+    line = last_line(capsys)
+    assert line.startswith("[wrong] doubled: your function returned None: did you forget "
+                           "`return`? (the check then stopped with AttributeError")
+    assert "your function raised" not in line
+    monkeypatch.setenv(STRICT_ENV, "1")
+    with pytest.raises(ExerciseNotDone, match="did you forget `return`"):
+        check_against_reference(doubled, lambda fn: fn(torch.ones(2)).sum(), hint="h")
+
+
+def test_none_unpacked_by_a_training_loop(capsys):
+    def step(a, b):
+        return a + b, a - b
+
+    @exercise(reference=step)
+    def step_without_return(a, b):
+        a + b, a - b  # noqa: B018 - the bug under test
+
+    def trial(fn):
+        d, g = fn(1.0, 2.0)   # what training.train does with a step function
+        return d + g
+
+    assert check_against_reference(step_without_return, trial, hint="h") is False
+    assert "your function returned None: did you forget `return`? (the check then stopped " \
+           "with TypeError: cannot unpack" in last_line(capsys)
+
+
+def test_wrong_type_used_by_the_check_names_the_type(capsys):
+    @exercise(reference=lambda x: x * 2)
+    def as_list(x):
+        return (x * 2).tolist()
+
+    assert check_against_reference(as_list, lambda fn: fn(torch.ones(2)).mean(),
+                                   hint="h") is False
+    line = last_line(capsys)
+    assert line.startswith("[wrong] as_list: got list [2.0, 2.0], expected a tensor (the check "
+                           "then stopped with AttributeError")
+
+
+def test_a_crash_inside_the_function_is_still_its_own(capsys):
+    @exercise(reference=lambda x: x * 2)
+    def broken(x):
+        return x.reshape(1, 2) @ torch.ones(3, 3)
+
+    assert check_against_reference(broken, lambda fn: fn(torch.ones(2)).sum(), hint="h") is False
+    line = last_line(capsys)
+    assert "your function raised RuntimeError" in line and "shapes do not fit" in line
+
+
+def test_a_crash_after_a_right_return_names_what_was_returned(capsys):
+    @exercise(reference=lambda x: x * 2)
+    def right(x):
+        return x * 2
+
+    calls = []
+
+    def trial(fn):
+        calls.append(fn)
+        result = fn(torch.ones(2))
+        if len(calls) == 2:   # the learner's run: fails in the trial's own code
+            raise KeyError("trial")
+        return result
+
+    assert check_against_reference(right, trial, hint="h") is False
+    assert last_line(capsys).startswith("[wrong] right: the check could not use what your "
+                                        "function returned (a torch.float32 tensor of shape (2,))")
 
 
 def test_tensor_where_a_float_is_expected_is_wrong(capsys):

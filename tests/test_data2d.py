@@ -1,9 +1,10 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
-from gan_course.data2d import get_dataset, grid_centres, mixture_density, ring_centres
+from gan_course.data2d import Toy2D, get_dataset, grid_centres, mixture_density, ring_centres
 
 
 def test_ring_has_eight_distinct_centres_on_the_unit_circle():
@@ -54,7 +55,7 @@ def test_unknown_dataset_names_the_choices():
         get_dataset("rings")
 
 
-@pytest.mark.parametrize("n", [0, -5, 2.5])
+@pytest.mark.parametrize("n", [0, -5, 2.5, True, np.int64(0)])
 def test_bad_sample_size(n):
     with pytest.raises(ValueError, match="positive integer"):
         get_dataset("ring").sample(n)
@@ -69,3 +70,28 @@ def test_mixture_density_integrates_to_one():
     assert density.sum().item() * cell == pytest.approx(1.0, abs=1e-3)
     peak = mixture_density(centres[:1], centres, 0.3).item()
     assert peak == pytest.approx(1 / (9 * 2 * math.pi * 0.09), rel=1e-3)
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: ring_centres(0), "n_modes must be an integer >= 1, got 0"),
+    (lambda: ring_centres(2.5), "n_modes must be an integer >= 1, got 2.5"),
+    (lambda: ring_centres(True), "n_modes must be an integer >= 1, got True"),
+    (lambda: ring_centres(8, radius=0), "radius must be a positive number, got 0"),
+    (lambda: grid_centres(0), "n_per_side must be an integer >= 1, got 0"),
+    (lambda: grid_centres(3, spacing=float("nan")), "spacing must be a positive number"),
+    (lambda: Toy2D("ring", ring_centres(), sigma=0), "sigma must be a positive number, got 0"),
+    (lambda: Toy2D("ring", ring_centres(), sigma=None), "sigma must be a positive number"),
+    (lambda: mixture_density(torch.zeros(1, 2), ring_centres(), 0.0),
+     "sigma must be a positive number, got 0.0"),
+])
+def test_bad_mixture_settings_are_named(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_numpy_integers_count():
+    assert torch.equal(ring_centres(np.int64(4)), ring_centres(4))
+    assert torch.equal(grid_centres(np.int32(2)), torch.tensor([[-1.0, -1], [-1, 1], [1, -1],
+                                                                 [1, 1]]))
+    assert get_dataset("moons").sample(np.int64(3)).shape == (3, 2)
+    assert ring_centres(1).tolist() == [[1.0, 0.0]]   # one mode, at angle 0

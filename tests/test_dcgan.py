@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -11,6 +12,7 @@ from gan_course.dcgan import (
     dcgan_init,
     down_block,
     train_gan,
+    training_images,
     up_block,
 )
 from gan_course.device import seed_everything
@@ -89,11 +91,56 @@ def test_train_gan_runs_on_rgb_images_and_records_snapshots():
     assert trained.history.snapshots[0].shape == (64, 3, 8, 8)
 
 
-@pytest.mark.parametrize("settings", [{"z_dim": 0}, {"width": 2.5}, {"max_shift": -1},
-                                      {"training": {"steps": 10}}])
-def test_dcgan_config_refuses_bad_settings(settings):
-    with pytest.raises((ValueError, TypeError)):
+@pytest.mark.parametrize("settings,message", [
+    ({"z_dim": 0}, "z_dim must be an integer >= 1, got 0"),
+    ({"width": 0}, "width must be an integer >= 1, got 0"),
+    ({"width": 2.5}, "width must be an integer >= 1"),
+    ({"z_dim": True}, "z_dim must be an integer >= 1, got True"),
+    ({"max_shift": -1}, "max_shift must be an integer >= 0"),
+    ({"training": {"steps": 10}}, "training must be a training.TrainConfig, got dict")])
+def test_dcgan_config_refuses_bad_settings(settings, message):
+    with pytest.raises((ValueError, TypeError), match=message):
         DCGANConfig(**settings)
+
+
+def test_dcgan_config_takes_numpy_integers_as_python_ones():
+    config = DCGANConfig(z_dim=np.int64(8), width=np.int32(16), max_shift=np.int64(0))
+    assert (config.z_dim, config.width, config.max_shift) == (8, 16, 0)
+    assert all(type(value) is int for value in (config.z_dim, config.width, config.max_shift))
+
+
+def test_training_images_refuse_nan_and_name_the_fix():
+    images = torch.zeros(5, 1, 8, 8)
+    images[3, 0, 2, 2] = float("nan")
+    images[4, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"NaN values in 2 of 5 images \(the first is image 3\)"
+                                         r".*Drop those images"):
+        training_images(images)
+    with pytest.raises(ValueError, match="NaN"):
+        train_gan(images, config=small_config(steps=1, batch_size=2), device="cpu")
+
+
+@pytest.mark.parametrize("images,error,message", [
+    (torch.full((4, 1, 8, 8), float("inf")), ValueError, r"values in \[-1, 1\], got \[inf"),
+    (torch.zeros(0, 1, 8, 8), ValueError, "empty data set"),
+    (torch.zeros(4, 1, 8, 8, dtype=torch.uint8), TypeError, "must be floating point"),
+    (np.zeros((4, 1, 8, 8), np.float32), TypeError, "torch.from_numpy"),
+])
+def test_train_gan_refuses_what_it_cannot_train_on(images, error, message):
+    with pytest.raises(error, match=message):
+        train_gan(images, config=small_config(steps=1, batch_size=2), device="cpu")
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_other_float_types_train_as_float32(dtype):
+    # float16 and bfloat16 values are exactly float32 values; float64 rounds to the nearest.
+    images = (torch.rand(8, 1, 8, 8) * 2 - 1).to(dtype)
+    converted = training_images(images)
+    assert converted.dtype == torch.float32
+    assert torch.equal(converted.double(), images.double().float().double())
+    config = small_config(steps=2, batch_size=4, seed=1)
+    as_given = train_gan(images, config=config, device="cpu").history.losses
+    assert as_given == train_gan(converted, config=config, device="cpu").history.losses
 
 
 def test_train_gan_is_reproducible():

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -33,7 +34,15 @@ def test_labels_match_the_data():
 @pytest.mark.parametrize("kwargs,message", [
     ({"size": 12}, "Valid choices: 8, 16, 32"),
     ({"split": "test"}, "Valid choices: train, heldout, all"),
+    ({"size": 16.0}, "Unsupported size 16.0: the size is a whole number of pixels, write size=16"),
+    ({"size": True}, "Unsupported size True. Valid choices"),
+    ({"size": "16"}, "Unsupported size '16'. Valid choices"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         load_digits(**kwargs)
+
+
+def test_numpy_integer_size():
+    assert torch.equal(load_digits(np.int64(8), "heldout").images,
+                       load_digits(8, "heldout").images)
