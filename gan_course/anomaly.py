@@ -21,6 +21,12 @@ anomaly scores higher than a random normal image (ties count one half). 1 is per
 separation, 0.5 is a coin toss. ``tpr_at_fpr`` answers the practical question the AUROC
 hides: with false alarms capped at a small share of normal images, how many anomalies
 are caught?
+
+One left-out digit is one kind of anomaly. The lesson's headline is the mean over all ten
+(``leave_one_out`` makes each split); training ten detectors does not fit the lesson's
+time, so ``train_detector`` makes them once with the lesson's recipe (``DETECTOR_GAN``,
+``DETECTOR_ENCODER``; ``python tools/train_anomaly_weights.py`` ships them) and
+``load_detectors`` loads them back.
 """
 
 from __future__ import annotations
@@ -28,13 +34,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from gan_course.dcgan import DCGANDiscriminator, count_doublings, dcgan_init, down_block
+from gan_course.augment import ShiftAugment
+from gan_course.checkpoints import load_pretrained
+from gan_course.dcgan import (
+    DCGANConfig,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    count_doublings,
+    dcgan_init,
+    down_block,
+    train_gan,
+)
 from gan_course.device import module_device
+from gan_course.digits import ImageData
 from gan_course.training import PROGRESS_EVERY_S, TrainConfig, random_index
 
 LossFn = Callable[..., torch.Tensor]
@@ -174,12 +192,15 @@ def reconstruction_loss(x: torch.Tensor, G: nn.Module, D: nn.Module, E: nn.Modul
     return pixel + kappa * feature
 
 
-# The encoder's training settings: Adam at 1e-3 (betas 0.5, 0.999), batches of 64, 1,000 steps.
+# The encoder's training settings: Adam at 1e-3 (betas 0.5, 0.999), batches of 64, 1,000 steps;
+# its first block's channels.
 ENCODER_TRAINING = TrainConfig(steps=1000, batch_size=64, lr=1e-3)
+ENCODER_WIDTH = 32
 
 
 def train_encoder(G: nn.Module, D: nn.Module, images: torch.Tensor,
-                  config: TrainConfig = ENCODER_TRAINING, kappa: float = 1.0, width: int = 32,
+                  config: TrainConfig = ENCODER_TRAINING, kappa: float = 1.0,
+                  width: int = ENCODER_WIDTH,
                   loss_fn: LossFn = reconstruction_loss) -> tuple[Encoder, list[float]]:
     """Train E to invert the frozen G on ``images`` (N, C, H, W) (normal data only).
 
@@ -232,3 +253,72 @@ def discriminator_scores(D: nn.Module, x: torch.Tensor, batch_size: int = 500) -
     with frozen(D):
         parts = [-D(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(parts)
+
+
+# ---- ten left-out digits: the lesson's recipe, run once per digit and shipped ----
+
+# Lesson 07's detector recipe: its small DCGAN (half of lesson 02's width, 1,500 steps) and
+# its encoder (500 steps). The shipped detectors were made with exactly these.
+DETECTOR_GAN = DCGANConfig(
+    z_dim=32, width=32, max_shift=1,
+    training=TrainConfig(steps=1500, batch_size=64, lr=2e-4, decay_from=0.6, seed=0))
+DETECTOR_ENCODER = TrainConfig(steps=500, batch_size=64, lr=1e-3)
+DETECTORS_NAME = "anomaly_detectors"
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """One anomaly task. normal_train: the training images of the nine other digits.
+    normal_test: the held-out images of those nine. anomalies: every image (training and
+    held-out) of the left-out ``digit``, which no model of this task has seen."""
+
+    digit: int
+    normal_train: torch.Tensor
+    normal_test: torch.Tensor
+    anomalies: torch.Tensor
+
+
+def leave_one_out(train_set: ImageData, heldout: ImageData, digit: int) -> LeaveOneOut:
+    """The task "digit ``digit`` is the anomaly": images (N, C, H, W) split by label."""
+    if not bool((train_set.labels == digit).any()):
+        raise ValueError(f"digit {digit} does not occur in the training labels")
+    return LeaveOneOut(digit, train_set.images[train_set.labels != digit],
+                       heldout.images[heldout.labels != digit],
+                       torch.cat([train_set.images[train_set.labels == digit],
+                                  heldout.images[heldout.labels == digit]]))
+
+
+@dataclass
+class Detector:
+    """A trained f-AnoGAN detector: G, D (in its ShiftAugment) and E, all in eval mode."""
+
+    G: DCGANGenerator
+    D: nn.Module
+    E: Encoder
+
+
+def train_detector(images: torch.Tensor, gan: DCGANConfig = DETECTOR_GAN,
+                   encoder: TrainConfig = DETECTOR_ENCODER) -> Detector:
+    """Train a DCGAN on normal ``images`` (N, C, H, W) with ``gan`` (``dcgan.train_gan``),
+    then an encoder for it with ``encoder`` (``train_encoder``, the izi_f loss, kappa = 1)."""
+    trained = train_gan(images, config=gan)
+    E, _ = train_encoder(trained.G, trained.D, images, config=encoder)
+    return Detector(trained.G, trained.D, E)
+
+
+def load_detectors(map_location: str | torch.device = "cpu") -> tuple[dict[int, Detector], dict]:
+    """The ten shipped detectors, {left-out digit: Detector}, sha256-checked, in eval mode,
+    and the settings that made them (the checkpoint's meta)."""
+    checkpoint = load_pretrained(DETECTORS_NAME, map_location=map_location)
+    meta = checkpoint["meta"]
+    detectors = {}
+    for digit, state in checkpoint["state_dict"].items():
+        G = DCGANGenerator(meta["z_dim"], meta["image_size"], 1, meta["width"])
+        D = ShiftAugment(DCGANDiscriminator(meta["image_size"], 1, meta["width"]),
+                         meta["max_shift"])
+        E = Encoder(meta["z_dim"], meta["image_size"], 1, meta["encoder_width"])
+        for model, name in ((G, "G"), (D, "D"), (E, "E")):
+            model.load_state_dict(state[name])
+            model.to(map_location).eval()
+        detectors[int(digit)] = Detector(G, D, E)
+    return detectors, meta

@@ -1,7 +1,12 @@
 import pytest
 import torch
 
+from gan_course import checkpoints
 from gan_course.anomaly import (
+    DETECTOR_ENCODER,
+    DETECTOR_GAN,
+    DETECTORS_NAME,
+    ENCODER_WIDTH,
     Encoder,
     auroc,
     average_ranks,
@@ -9,13 +14,18 @@ from gan_course.anomaly import (
     discriminator_scores,
     encoder_scores,
     frozen,
+    leave_one_out,
+    load_detectors,
     reconstruction_loss,
     roc_curve,
     tpr_at_fpr,
+    train_detector,
     train_encoder,
 )
 from gan_course.augment import ShiftAugment
-from gan_course.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_course.checkpoints import register_weights, save_checkpoint
+from gan_course.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, train_gan
+from gan_course.digits import ImageData
 from gan_course.training import TrainConfig
 
 
@@ -227,3 +237,81 @@ def test_tpr_at_fpr_hand_computed_and_bad_input():
     assert tpr_at_fpr(normal, torch.tensor([4.0, 5.0]), 0.0) == 0.5
     with pytest.raises(ValueError):
         tpr_at_fpr(normal, torch.tensor([5.0]), 1.0)
+
+
+def test_tpr_at_fpr_with_ties_at_the_threshold():
+    # Two normal scores tie at the top: any t below 4 flags both (40 % > 20 %), so t = 4
+    # and only anomalies strictly above 4 count: 1 of 3.
+    tied_top = torch.tensor([4.0, 4.0, 1.0, 2.0, 3.0])
+    assert tpr_at_fpr(tied_top, torch.tensor([3.5, 4.0, 4.5]), 0.2) == pytest.approx(1 / 3)
+    # With a budget of 2 in 5 both 4s may be flagged: t = 3, the next normal score.
+    assert tpr_at_fpr(tied_top, torch.tensor([3.5, 4.0, 4.5]), 0.4) == 1.0
+    # Ties below the top: normal [1, 2, 3, 3, 5], 1 false alarm allowed -> t = 3; the
+    # anomaly at exactly 3 is not flagged, the one at 3.1 is.
+    tied_mid = torch.tensor([1.0, 2.0, 3.0, 3.0, 5.0])
+    assert tpr_at_fpr(tied_mid, torch.tensor([3.0, 3.1]), 0.2) == 0.5
+    # Anomalies tied with each other count one by one: 2 of 4 above t = 3.
+    assert tpr_at_fpr(tied_mid, torch.tensor([3.0, 3.0, 6.0, 6.0]), 0.2) == 0.5
+
+
+def toy_digits():
+    labels = torch.tensor([0, 1, 2, 1, 0, 2])
+    return ImageData(torch.arange(6.0).reshape(6, 1, 1, 1), labels)
+
+
+def test_leave_one_out_splits_by_label():
+    held = ImageData(torch.arange(10.0, 14.0).reshape(4, 1, 1, 1), torch.tensor([1, 0, 2, 1]))
+    task = leave_one_out(toy_digits(), held, 1)
+    assert task.digit == 1
+    assert task.normal_train.flatten().tolist() == [0.0, 2.0, 4.0, 5.0]
+    assert task.normal_test.flatten().tolist() == [11.0, 12.0]
+    assert task.anomalies.flatten().tolist() == [1.0, 3.0, 10.0, 13.0]   # training, then held-out
+    with pytest.raises(ValueError, match="does not occur"):
+        leave_one_out(toy_digits(), held, 7)
+
+
+def test_load_detectors_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoints, "weights_dir", lambda: tmp_path)
+    torch.manual_seed(0)
+    G = DCGANGenerator(z_dim=4, image_size=8, width=8).eval()
+    D = ShiftAugment(DCGANDiscriminator(image_size=8, width=8), max_shift=1).eval()
+    E = Encoder(z_dim=4, image_size=8, width=8).eval()
+    meta = {"z_dim": 4, "width": 8, "image_size": 8, "max_shift": 1, "encoder_width": 8}
+    path = tmp_path / "detectors.pt"
+    save_checkpoint({"3": {"G": G.state_dict(), "D": D.state_dict(), "E": E.state_dict()}},
+                    path, **meta)
+    register_weights(DETECTORS_NAME, path, made_by="test", **meta)
+    detectors, loaded_meta = load_detectors()
+    assert list(detectors) == [3] and loaded_meta == meta
+    x = torch.rand(5, 1, 8, 8) * 2 - 1
+    loaded = detectors[3]
+    assert not loaded.D.training and loaded.D.max_shift == 1
+    torch.testing.assert_close(encoder_scores(x, loaded.G, loaded.D, loaded.E),
+                               encoder_scores(x, G, D, E))
+    torch.testing.assert_close(discriminator_scores(loaded.D, x), discriminator_scores(D, x))
+
+
+def test_shipped_detectors_were_made_with_the_lessons_recipe():
+    meta = checkpoints.read_manifest()[DETECTORS_NAME]
+    gan = DETECTOR_GAN
+    assert (meta["z_dim"], meta["width"], meta["max_shift"]) == (gan.z_dim, gan.width,
+                                                                  gan.max_shift)
+    assert (meta["gan_steps"], meta["gan_batch_size"], meta["gan_lr"], meta["gan_decay_from"],
+            meta["seed"]) == (gan.training.steps, gan.training.batch_size, gan.training.lr,
+                              gan.training.decay_from, gan.training.seed)
+    assert (meta["encoder_steps"], meta["encoder_batch_size"], meta["encoder_lr"],
+            meta["encoder_width"]) == (DETECTOR_ENCODER.steps, DETECTOR_ENCODER.batch_size,
+                                       DETECTOR_ENCODER.lr, ENCODER_WIDTH)
+
+
+def test_train_detector_is_train_gan_then_train_encoder():
+    images = torch.rand(16, 1, 8, 8) * 2 - 1
+    gan = DCGANConfig(z_dim=4, width=8, max_shift=1, training=quiet(steps=2, batch_size=4))
+    encoder = quiet(steps=2, batch_size=4, lr=1e-3)
+    detector = train_detector(images, gan, encoder)
+    trained = train_gan(images, config=gan)
+    E, _ = train_encoder(trained.G, trained.D, images, config=encoder)
+    for mine, theirs in ((detector.G, trained.G), (detector.D, trained.D), (detector.E, E)):
+        assert not mine.training
+        for a, b in zip(mine.state_dict().values(), theirs.state_dict().values()):
+            torch.testing.assert_close(a, b)
