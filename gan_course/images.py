@@ -1,6 +1,7 @@
 """Looking at batches of images: grids, PNG bytes for widgets, figures and animations
 (lessons 02, 03, 04, 06 and 07 and their widgets), and ``check_images``, with which the image
-models and trainers refuse a tensor that is not a batch of images.
+models and trainers refuse a tensor that is not a batch of images. ``offline_player`` makes
+matplotlib's animation players work without internet (lesson 01's and lesson 02's animations).
 
 All functions take images as a tensor (N, C, H, W) with values in [-1, 1] and C = 1 (grey)
 or 3 (RGB), which is what the course's generators produce.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -98,35 +101,90 @@ def images_to_png(images: torch.Tensor, nrow: int = 8, scale: int = 4, padding: 
 
 
 def show_images(images: torch.Tensor, nrow: int = 8, ax: Axes | None = None,
-                title: str = "") -> Axes:
-    """Draw ``images`` (N, C, H, W) in [-1, 1] as a grid of ``nrow`` per row on ``ax`` (a new
-    figure if None)."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.6 * min(len(images), nrow) + 0.5,
-                                      0.6 * math.ceil(len(images) / nrow) + 0.5))
+                title: str = "", row_labels: Sequence[str] | None = None,
+                pixels: int = 48) -> Axes:
+    """Draw ``images`` (N, C, H, W) in [-1, 1] as a grid of ``nrow`` per row on ``ax``.
+
+    ax: None makes a new figure just big enough that each image is ``pixels`` screen pixels
+    wide or more: an image of side S is enlarged ceil(pixels / S) times at the figure's dpi.
+    row_labels: one label per row of the grid (ceil(N / nrow) of them), written on its left.
+    """
     grid = image_grid(images, nrow)
+    rows, side = math.ceil(len(images) / nrow), images.shape[-1]
+    if row_labels is not None and len(row_labels) != rows:
+        raise ValueError(f"need one label per row: {rows} rows, got {len(row_labels)} labels")
+    if ax is None:
+        dpi = plt.rcParams["figure.dpi"]
+        scale = max(1, math.ceil(pixels / side))
+        figure = plt.figure(figsize=(grid.shape[2] * scale / dpi, grid.shape[1] * scale / dpi))
+        # the grid fills the figure; labels and title lie outside it, and the notebook's
+        # inline backend (bbox_inches="tight") widens the picture to show them
+        ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
     if grid.shape[0] == 1:
-        ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=255)
+        ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     else:
-        ax.imshow(grid.permute(1, 2, 0).numpy())
+        ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
     ax.set_title(title)
-    ax.axis("off")
+    if row_labels is None:
+        ax.axis("off")
+        return ax
+    centres = [row * (side + 1) + (side - 1) / 2 for row in range(rows)]  # 1 pixel of padding
+    ax.set_xticks([])
+    ax.set_yticks(centres, list(row_labels))
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     return ax
 
 
+# matplotlib's player draws its buttons with Font Awesome icons, loaded from a CDN: without
+# internet the buttons are blank. These symbols, plain text, stand in for them.
+PLAYER_SYMBOLS = {
+    "fa-minus": "\u2212",                          # slower
+    "fa-fast-backward": "|\u25c0\ufe0e\u25c0\ufe0e",  # first frame
+    "fa-step-backward": "|\u25c0\ufe0e",            # previous frame
+    "fa-play fa-flip-horizontal": "\u25c0\ufe0e",   # play backwards
+    "fa-pause": "\u275a\u275a",                    # pause
+    "fa-play": "\u25b6\ufe0e",                      # play
+    "fa-step-forward": "\u25b6\ufe0e|",             # next frame
+    "fa-fast-forward": "\u25b6\ufe0e\u25b6\ufe0e|",   # last frame
+    "fa-plus": "+",                                # faster
+}
+
+
+def offline_player(html: str) -> str:
+    """matplotlib's ``to_jshtml`` page with no link to the Font Awesome CDN and every icon
+    ``<i class="fa fa-...">`` replaced by a text symbol (PLAYER_SYMBOLS; an unknown icon by
+    its name), so that its buttons show offline."""
+    html = re.sub(r'<link[^>]*font-awesome[^>]*>\s*', "", html)
+
+    def symbol(match: re.Match) -> str:
+        icon = match.group(1).removeprefix("fa ").strip()
+        return PLAYER_SYMBOLS.get(icon, icon.removeprefix("fa-"))
+
+    return re.sub(r'<i class="([^"]*)">\s*</i>', symbol, html)
+
+
 def animate_images(frames: list[torch.Tensor], steps: list[int], nrow: int = 8,
-                   interval_ms: int = 250, size: float = 4.0) -> str:
+                   interval_ms: int = 250, pixels: int = 48) -> str:
     """An HTML/JS player of image grids, one per training snapshot; show it with
-    ``IPython.display.HTML(...)``. ``frames[i]`` is (N, C, H, W) at training step ``steps[i]``."""
+    ``IPython.display.HTML(...)``. ``frames[i]`` is (N, C, H, W) at training step ``steps[i]``.
+    Each image is drawn ``pixels`` screen pixels wide or more, as in ``show_images``. Its
+    frames and buttons are in the page itself, so it plays offline."""
     if not frames or len(frames) != len(steps):
         raise ValueError("need one step number per frame, and at least one frame")
-    fig, ax = plt.subplots(figsize=(size, size), dpi=72)
+    dpi, title_px = 72, 24  # the player shows each frame at the figure's dpi, untrimmed
+    grid = image_grid(frames[0], nrow)
+    scale = max(1, math.ceil(pixels / frames[0].shape[-1]))
+    width, height = grid.shape[2] * scale, grid.shape[1] * scale
+    fig = plt.figure(figsize=(width / dpi, (height + title_px) / dpi), dpi=dpi)
+    ax = fig.add_axes((0.0, 0.0, 1.0, height / (height + title_px)))  # the title above it
 
     def draw(index: int) -> None:
         ax.clear()
         show_images(frames[index], nrow, ax, title=f"step {steps[index]}")
 
     animation = FuncAnimation(fig, draw, frames=len(frames), interval=interval_ms)
-    html = animation.to_jshtml(default_mode="once")
+    html = offline_player(animation.to_jshtml(default_mode="once"))
     plt.close(fig)
     return html

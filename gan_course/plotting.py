@@ -115,9 +115,12 @@ def moving_average(values: list[float], window: int) -> np.ndarray:
 def animate_snapshots(snapshots: list[Snapshot2D], real: torch.Tensor | None = None,
                       interval_ms: int = 200, size: float = 4.0) -> str:
     """An HTML/JS player (play, pause, step, scrub) of the snapshots; show it with
-    ``IPython.display.HTML(...)``. Frames are PNGs embedded in the page, so it plays offline."""
+    ``IPython.display.HTML(...)``. Frames are PNGs embedded in the page and the buttons are
+    text symbols (``images.offline_player``), so it plays offline."""
     if not snapshots:
         raise ValueError("no snapshots to animate: pass snapshot_every > 0 when training")
+    from gan_course.images import offline_player  # the player's buttons without the CDN
+
     fig, ax = plt.subplots(figsize=(size, size), dpi=72)
     colorbar(fig, plot_heatmap(ax, snapshots[0].heatmap, snapshots[0].extent), ax)
 
@@ -126,7 +129,7 @@ def animate_snapshots(snapshots: list[Snapshot2D], real: torch.Tensor | None = N
         plot_snapshot(ax, snapshots[index], real)
 
     animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=interval_ms)
-    html = animation.to_jshtml(default_mode="once")
+    html = offline_player(animation.to_jshtml(default_mode="once"))
     plt.close(fig)
     return html
 

@@ -1,3 +1,5 @@
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -46,5 +48,9 @@ def test_figures_and_animation_render():
     plt.close("all")
     html = plotting.animate_snapshots(snaps)
     assert "<script" in html and html.count("data:image/png;base64") >= 2
+    # offline: nothing loaded from an address, no Font Awesome icon, all nine buttons labelled
+    assert "http" not in html and 'class="fa' not in html
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", html, flags=re.S)
+    assert len(buttons) == 9 and all(text.strip() for text in buttons)
     with pytest.raises(ValueError, match="no snapshots"):
         plotting.animate_snapshots([])
