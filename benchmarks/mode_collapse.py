@@ -2,7 +2,9 @@
 
 Each run trains one method on one mixture with the method's default settings (its
 ``cures.Run.config``), then counts modes on 2,500 generated samples (the VEEGAN / PacGAN
-protocol, ``cures.evaluation_samples`` and ``modes.mode_stats``). Lesson 05 runs one seed of
+protocol, ``cures.evaluation_samples`` and ``modes.mode_stats``) and the well-covered modes
+(``collapse_table.strict_modes``). Beside the race, the plain GAN in the VEEGAN paper's setting
+(``cures.SETTINGS["veegan"]``) runs on the ring, where it collapses. Lesson 05 runs one seed of
 the same race and reports its figures under the same names (``collapse_table.figure_name``).
 
     python -m benchmarks.mode_collapse [--seeds 0 1 2] [--workers 2] [--json PATH]
@@ -27,29 +29,33 @@ from pathlib import Path
 
 import torch
 
-from gan_course.collapse_table import figure_name, split_summary_key, summary_key
-from gan_course.cures import (
-    METHODS,
-    TRAIN_CONFIGS,
-    WGAN_GP_BETAS,
-    WGAN_GP_CRITIC_STEPS,
-    build,
-    evaluation_samples,
+from gan_course.collapse_table import (
+    figure_name,
+    split_summary_key,
+    strict_figure_name,
+    strict_modes,
+    summary_key,
 )
+from gan_course.cures import METHODS, SETTINGS, build, evaluation_samples, method_config
 from gan_course.data2d import get_dataset
 from gan_course.modes import mode_stats
 from gan_course.training import train
 
-FIGURES = ("modes", "hq_pct", "kl", "seconds")
+FIGURES = ("modes", "strict_modes", "hq_pct", "kl", "seconds")
+# The plain GAN in the VEEGAN paper's setting, where it collapses: run on the ring beside the
+# race, reported as "vanilla-veegan" and as the headline figure vanilla_collapse_ring_modes.
+COLLAPSE_DEMO = ("vanilla", "ring", "veegan")
 
 
-def run(method: str, dataset: str, seed: int, **overrides: object) -> dict:
-    """Train ``method`` on ``dataset`` with ``seed``; return its mode statistics and time.
+def run(method: str, dataset: str, seed: int, setting: str = "course",
+        **overrides: object) -> dict:
+    """Train ``method`` on ``dataset`` with ``seed`` in ``cures.SETTINGS[setting]``; return
+    its mode statistics and time.
 
     overrides replace fields of the method's ``TrainConfig`` (steps, lr, ...), for tuning.
     """
     torch.set_num_threads(1)
-    built = build(method, dataset, seed)  # a cures.Run
+    built = build(method, dataset, seed, setting=setting)  # a cures.Run
     config = replace(built.config, **overrides)
     start = time.perf_counter()
     train(built.G, built.D, built.sample_real, config, loss=built.loss)
@@ -58,10 +64,11 @@ def run(method: str, dataset: str, seed: int, **overrides: object) -> dict:
     samples = evaluation_samples(built.G, seed)
     stats = mode_stats(samples, data.centres, data.sigma)
     return {
-        "method": method,
+        "method": method if setting == "course" else f"{method}-{setting}",
         "dataset": dataset,
         "seed": seed,
         "modes": stats.modes,
+        "strict_modes": strict_modes(stats, len(samples)),
         "hq_pct": round(stats.hq_pct, 2),
         "kl": round(stats.kl, 4) if math.isfinite(stats.kl) else None,  # None: no hq sample
         "seconds": round(seconds, 2),
@@ -89,15 +96,19 @@ def _mean_std(values: list[float | None]) -> list[float | None]:
     return [round(statistics.mean(values), 3), round(spread, 3)]
 
 
-def _run_job(job: tuple[str, str, int, dict]) -> dict:
-    method, dataset, seed, overrides = job
-    return run(method, dataset, seed, **overrides)
+def _run_job(job: tuple[str, str, int, str, dict]) -> dict:
+    method, dataset, seed, setting, overrides = job
+    return run(method, dataset, seed, setting, **overrides)
 
 
 def run_all(methods: list[str], datasets: list[str], seeds: list[int], workers: int = 1,
-            overrides: dict | None = None) -> list[dict]:
-    """Every (method, dataset, seed), ``workers`` runs at a time; rows in job order."""
-    jobs = [(m, d, s, overrides or {}) for m in methods for d in datasets for s in seeds]
+            overrides: dict | None = None, collapse_demo: bool = True) -> list[dict]:
+    """Every (method, dataset, seed), ``workers`` runs at a time; rows in job order. With
+    ``collapse_demo``, also ``COLLAPSE_DEMO`` (the plain GAN in VEEGAN's setting) per seed."""
+    jobs = [(m, d, s, "course", overrides or {}) for m in methods for d in datasets for s in seeds]
+    if collapse_demo:
+        method, dataset, setting = COLLAPSE_DEMO
+        jobs += [(method, dataset, s, setting, overrides or {}) for s in seeds]
     if workers <= 1:
         return [_print(_run_job(job)) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -110,15 +121,17 @@ def _print(row: dict) -> dict:
 
 
 def best_cure(summary: dict) -> str | None:
-    """The non-vanilla method with the highest mean over datasets of (modes/K) * (hq/100);
-    None if only vanilla was run."""
+    """The cure (not "vanilla" in any setting) with the highest mean over datasets of
+    (modes/K) * (hq/100); None if no cure was run."""
     scores: dict[str, list[float]] = {}
     for key, figures in summary.items():
         method, dataset = split_summary_key(key)
+        if method.startswith("vanilla"):
+            continue
         n_modes = len(get_dataset(dataset).centres)
         scores.setdefault(method, []).append(figures["modes"][0] / n_modes
                                              * figures["hq_pct"][0] / 100)
-    cures = {m: statistics.mean(v) for m, v in scores.items() if m != "vanilla"}
+    cures = {m: statistics.mean(v) for m, v in scores.items()}
     return max(cures, key=cures.get) if cures else None
 
 
@@ -132,6 +145,13 @@ def headline_figures(summary: dict) -> dict:
             figures[figure_name(method, dataset, name) + "_mean"] = values[name][0]
             if method == best:
                 figures[f"best_{dataset}_{name}"] = values[name][0]
+        figures[strict_figure_name(method, dataset) + "_mean"] = values["strict_modes"][0]
+        if method == best:
+            figures[f"best_strict_{dataset}_modes"] = values["strict_modes"][0]
+    demo = summary.get(summary_key(f"{COLLAPSE_DEMO[0]}-{COLLAPSE_DEMO[2]}", COLLAPSE_DEMO[1]))
+    if demo is not None:
+        figures[f"vanilla_collapse_{COLLAPSE_DEMO[1]}_modes"] = demo["modes"][0]
+        figures[f"vanilla_collapse_{COLLAPSE_DEMO[1]}_hq_pct"] = demo["hq_pct"][0]
     return figures
 
 
@@ -150,8 +170,13 @@ def main() -> None:
     report = {
         "command": "python -m benchmarks.mode_collapse " + " ".join(sys.argv[1:]),
         "seeds": len(args.seeds),
-        "settings": {"train": {name: asdict(config) for name, config in TRAIN_CONFIGS.items()},
-                     "wgan-gp": {"betas": WGAN_GP_BETAS, "d_steps": WGAN_GP_CRITIC_STEPS}},
+        "settings": {
+            "networks": {name: asdict(setting.networks) for name, setting in SETTINGS.items()},
+            "train": {f"{method}/{dataset}": asdict(method_config(method, dataset))
+                      for method in args.methods for dataset in args.datasets},
+            "collapse_demo": asdict(method_config(COLLAPSE_DEMO[0], COLLAPSE_DEMO[1], 0,
+                                                  COLLAPSE_DEMO[2])),
+        },
         "runs": rows,
         "mean_std": summary,
         "headline": headline_figures(summary),

@@ -2,11 +2,12 @@
 multi-seed run, and the names both the lesson and ``benchmarks/mode_collapse.py`` report
 their figures under (lesson 05; the benchmark uses the names and keys too).
 
-The published figures (modes captured / high-quality %, same protocol, other networks and
-budgets) are quoted from:
+The published figures (modes captured / high-quality % / reverse KL, the same protocol with
+other networks and budgets) are quoted from:
 
-* VEEGAN (Srivastava et al., 2017), Table 1: the plain GAN and the unrolled GAN;
-* PacGAN (Lin et al., 2018), Table 1: PacGAN2;
+* VEEGAN (Srivastava et al., 2017), Table 1: its plain GAN and the unrolled GAN;
+* PacGAN (Lin et al., 2018), Table 1: its own plain GAN (a much stronger baseline than
+  VEEGAN's) and PacGAN2/3/4, each the mean of 10 trials (the paper gives standard errors);
 * GDPP (Elfeki et al., 2019), Table 1: WGAN-GP.
 
 The multi-seed results are the JSON file written by
@@ -16,17 +17,39 @@ The multi-seed results are the JSON file written by
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from importlib import resources
 
-from gan_course.modes import ModeStats
+from gan_course.modes import ModeStats, well_covered_modes
 
-# method -> dataset -> (modes captured, high-quality %)
-PUBLISHED: dict[str, dict[str, tuple[float, float]]] = {
-    "vanilla": {"ring": (1.0, 99.3), "grid": (3.3, 0.5)},
-    "unrolled (not run here)": {"ring": (7.6, 35.6), "grid": (23.6, 16.0)},
-    "pacgan2": {"ring": (7.9, 95.6), "grid": (23.8, 91.3)},
-    "wgan-gp": {"ring": (6.8, 59.6), "grid": (24.2, 28.7)},
-}
+# The protocol's sample count, and the share of a fair split a mode needs to be "well covered"
+# (a fifth: 20 of 2,500 samples on the 25-mode grid, 63 on the 8-mode ring).
+N_SAMPLES = 2500
+STRICT_SHARE = 0.2
+VEEGAN = "VEEGAN (Srivastava et al., 2017), Table 1"
+PACGAN = "PacGAN (Lin et al., 2018), Table 1"
+GDPP = "GDPP (Elfeki et al., 2019), Table 1"
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published row: (modes captured, high-quality %, reverse KL or None) per dataset."""
+
+    method: str
+    source: str
+    ring: tuple[float, float, float | None]
+    grid: tuple[float, float, float | None]
+
+
+PUBLISHED: list[Published] = [
+    Published("GAN", VEEGAN, (1.0, 99.3, None), (3.3, 0.5, None)),
+    Published("GAN", PACGAN, (6.3, 98.2, 0.45), (17.3, 94.8, 0.70)),
+    Published("PacGAN2", PACGAN, (7.9, 95.6, 0.07), (23.8, 91.3, 0.13)),
+    Published("PacGAN3", PACGAN, (7.8, 97.7, 0.10), (24.6, 94.2, 0.06)),
+    Published("PacGAN4", PACGAN, (7.8, 95.9, 0.07), (24.8, 93.6, 0.04)),
+    Published("unrolled GAN", VEEGAN, (7.6, 35.6, None), (23.6, 16.0, None)),
+    Published("WGAN-GP", GDPP, (6.8, 59.6, None), (24.2, 28.7, None)),
+]
 BENCHMARK_FILE = "mode_collapse_seeds.json"
 
 
@@ -47,43 +70,62 @@ def figure_name(method: str, dataset: str, figure: str) -> str:
     return f"{method.replace('-', '_')}_{dataset}_{figure}"
 
 
-def race_figures(results: dict[tuple[str, str], ModeStats]) -> dict[str, float]:
+def strict_figure_name(method: str, dataset: str) -> str:
+    """The name of the well-covered mode count: ``"vanilla_strict_grid_modes"``."""
+    return f"{method.replace('-', '_')}_strict_{dataset}_modes"
+
+
+def strict_modes(stats: ModeStats, n_samples: int = N_SAMPLES) -> int:
+    """Modes holding at least ``STRICT_SHARE`` of a fair share of ``n_samples`` high-quality
+    samples (``modes.well_covered_modes``)."""
+    return well_covered_modes(stats.counts, n_samples, STRICT_SHARE)
+
+
+def race_figures(results: dict[tuple[str, str], ModeStats],
+                 n_samples: int = N_SAMPLES) -> dict[str, float]:
     """One seed's race as flat figures for ``report.report_metrics``: for every
     (method, dataset), ``<method>_<dataset>_modes``, ``_hq_pct`` (2 decimals) and ``_kl``
-    (4 decimals), named by ``figure_name``."""
+    (4 decimals), named by ``figure_name``, and ``<method>_strict_<dataset>_modes``."""
     figures: dict[str, float] = {}
     for (method, dataset), stats in results.items():
         figures[figure_name(method, dataset, "modes")] = stats.modes
         figures[figure_name(method, dataset, "hq_pct")] = round(stats.hq_pct, 2)
         figures[figure_name(method, dataset, "kl")] = round(stats.kl, 4)
+        figures[strict_figure_name(method, dataset)] = strict_modes(stats, n_samples)
     return figures
 
 
-def _published(method: str, dataset: str) -> str:
-    figures = PUBLISHED.get(method, {}).get(dataset)
-    return "not in these tables" if figures is None else f"{figures[0]:g} / {figures[1]:g} %"
+def _figures(modes: float, strict: float | None, hq_pct: float, kl: float | None) -> str:
+    """'modes (strict) / hq % / KL' for one table cell."""
+    strict_text = "" if strict is None else f" ({strict:g})"
+    kl_text = "n/a" if kl is None else f"{kl:.2f}"
+    return f"{modes:g}{strict_text} / {hq_pct:.1f} % / {kl_text}"
 
 
-def _ours(stats: ModeStats | None) -> str:
-    if stats is None:
-        return "not run"
-    return f"{stats.modes} / {stats.hq_pct:.1f} % (KL {stats.kl:.2f})"
-
-
-def comparison_table(results: dict[tuple[str, str], ModeStats]) -> str:
-    """A Markdown table: for each method, ours (one seed) and published, on ring and grid.
-
-    results maps (method, dataset) to the ``modes.mode_stats`` of that run.
-    """
-    methods = list(dict.fromkeys(method for method, _ in results))
-    methods += [method for method in PUBLISHED if method not in methods]
-    lines = ["| method | ring: ours | ring: published | grid: ours | grid: published |",
-             "|---|---|---|---|---|"]
-    for method in methods:
+def race_table(results: dict[tuple[str, str], ModeStats], n_samples: int = N_SAMPLES) -> str:
+    """A Markdown table of one seed's race: modes captured (well covered) / high-quality % /
+    reverse KL, per method and dataset. results maps (method, dataset) to ``mode_stats``."""
+    header = "modes (well covered) / HQ / KL"
+    lines = [f"| method | ring: {header} | grid: {header} |", "|---|---|---|"]
+    for method in dict.fromkeys(method for method, _ in results):
         cells = []
         for dataset in ("ring", "grid"):
-            cells += [_ours(results.get((method, dataset))), _published(method, dataset)]
+            stats = results.get((method, dataset))
+            cells.append("not run" if stats is None else _figures(
+                stats.modes, strict_modes(stats, n_samples), stats.hq_pct, stats.kl))
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def published_table() -> str:
+    """A Markdown table of ``PUBLISHED``: modes captured / high-quality % / reverse KL (n/a
+    where the paper gives none), with each row's source."""
+    lines = ["| published method | source | ring: modes / HQ / KL | grid: modes / HQ / KL |",
+             "|---|---|---|---|"]
+    for row in PUBLISHED:
+        ring, grid = _figures(row.ring[0], None, *row.ring[1:]), _figures(
+            row.grid[0], None, *row.grid[1:])
+        lines.append(f"| {row.method} | {row.source} | {ring} | {grid} |")
     return "\n".join(lines)
 
 
@@ -94,19 +136,20 @@ def load_benchmark_results() -> dict:
 
 
 def seeds_table(benchmark: dict) -> str:
-    """A Markdown table of mean ± standard deviation over seeds, per method and dataset."""
-    lines = ["| method | ring modes | ring HQ % | grid modes | grid HQ % |",
-             "|---|---|---|---|---|"]
-    methods = list(dict.fromkeys(split_summary_key(key)[0] for key in benchmark["mean_std"]))
-    for method in methods:
+    """A Markdown table of mean ± standard deviation over the seeds (not the standard error
+    PacGAN reports) of modes captured, well-covered modes, high-quality % and reverse KL."""
+    lines = ["| method | dataset | modes | well covered | HQ % | reverse KL |",
+             "|---|---|---|---|---|---|"]
+    for key, summary in benchmark["mean_std"].items():
+        method, dataset = split_summary_key(key)
         cells = []
-        for dataset in ("ring", "grid"):
-            summary = benchmark["mean_std"].get(summary_key(method, dataset))
-            if summary is None:
-                cells += ["not run", "not run"]
-                continue
-            for name in ("modes", "hq_pct"):
-                mean, spread = summary[name]
+        for name in ("modes", "strict_modes", "hq_pct", "kl"):
+            mean, spread = summary.get(name, [None, None])
+            if mean is None:
+                cells.append("n/a")
+            elif name == "kl":
+                cells.append(f"{mean:.2f} ± {spread:.2f}")
+            else:
                 cells.append(f"{mean:.1f} ± {spread:.1f}")
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append(f"| {method} | {dataset} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

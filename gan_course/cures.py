@@ -8,12 +8,15 @@ of ``digit_collapse`` takes its batch spread from here).
   also sees how spread out its whole batch is;
 * **spectral normalisation** (Miyato et al. 2018): every layer of the discriminator has
   largest singular value 1, so it cannot become arbitrarily steep;
-* **WGAN-GP** (Gulrajani et al. 2017): a critic and a Wasserstein loss with a gradient penalty.
+* **WGAN-GP** (Gulrajani et al. 2017): a critic and a Wasserstein loss with a gradient penalty;
+* **R1** (Mescheder et al. 2018): the plain game plus a penalty on D's gradient at real data.
 
 ``METHODS`` maps a method name to the discriminator and game (a ``losses.LossPair``) it uses;
-``build(name, dataset, seed)`` returns a ``Run`` whose settings are a ``training.TrainConfig``
-(``TRAIN_CONFIGS`` per data set, WGAN-GP's optimiser changed by ``method_config``), so every
-method trains with the same call,
+``build(name, dataset, seed, setting=...)`` returns a ``Run`` whose settings are a
+``training.TrainConfig`` (``SETTINGS[setting]``: the networks' sizes and one config per data
+set; "course" is the lesson's recipe, "veegan" the VEEGAN paper's, where the plain GAN
+collapses; WGAN-GP's optimiser and rounds changed by ``method_config``), so every method
+trains with the same call,
 ``training.train(run.G, run.D, run.sample_real, run.config, loss=run.loss)``.
 The cures are made of three small functions (``pack``, ``minibatch_std_feature`` and
 ``losses.gradient_penalty``); ``build(..., parts=Parts(...))`` swaps in other versions of them,
@@ -184,9 +187,6 @@ def spectral_norm_discriminator(
 # Shared by every method, so only the cure differs. One CPU thread: a ring run takes ~5 s, a
 # grid run ~15 s (benchmarks/mode_collapse.py measures them). The grid needs the longer run
 # and the lower learning rate: with 4,000 steps at 1e-3 every method dropped modes there.
-HIDDEN = 128
-DEPTH = 3
-Z_DIM = 2
 TRAIN_CONFIGS: dict[str, TrainConfig] = {
     "ring": TrainConfig(steps=2500, batch_size=128, lr=1e-3, decay_from=0.5, progress=False),
     "grid": TrainConfig(steps=8000, batch_size=128, lr=5e-4, decay_from=0.5, progress=False),
@@ -194,15 +194,55 @@ TRAIN_CONFIGS: dict[str, TrainConfig] = {
 # Spectral norm's Lipschitz bound for the 2-D mixtures (see spectral_norm_discriminator): with
 # a bound of 1 it captured 1 ring mode (0.6 % high quality); with 10, all 8.
 SN_LIPSCHITZ = 10.0
-# What WGAN-GP changes besides its critic and loss: the optimiser it was designed with (Adam
-# betas (0.5, 0.9)). It keeps one critic step per generator step (the paper used 5) to stay
-# within the lessons' time budget; in trials, 5 critic steps at the paper's lr 1e-4 to 2e-4
-# did no better here.
+# WGAN-GP as its paper trains it: Adam betas (0.5, 0.9), no decay, 5 critic steps per generator
+# step (with 1 critic step it collapsed to one mode, off the data, on both mixtures). It plays
+# WGAN_GP_ROUND_SHARE of the other methods' rounds; a round costs about five plain ones, so it
+# still gets about 4 times their compute (the benchmark's seconds show it).
 WGAN_GP_BETAS = (0.5, 0.9)
-WGAN_GP_CRITIC_STEPS = 1
+WGAN_GP_CRITIC_STEPS = 5
+WGAN_GP_LR = 2e-4
+WGAN_GP_ROUND_SHARE = 0.8
+# PacGAN's discriminator is twice as wide as the others: it sees two samples at once, and the
+# paper's is larger still (three maxout layers of 200 units with 5 pieces each). With the
+# plain width its samples spread far off the modes.
+PACGAN_HIDDEN = 256
+# The R1 penalty's weight gamma (the loss adds gamma / 2 * E|grad D(x)|^2 at real points): on
+# the ring, seed 0, gamma 0.01 / 0.1 / 1 / 3 / 10 gave 82.5 / 81.5 / 85.1 / 80.7 / 65.1 % high
+# quality, all 8 modes.
+R1_GAMMA = 1.0
 # Samples drawn to count modes (the papers' protocol), from codes seeded by EVAL_SEED + seed.
 N_EVAL = 2500
 EVAL_SEED = 10_000
+
+
+@dataclass(frozen=True)
+class Networks:
+    """The sizes of both players' MLPs: latent size, hidden width, hidden layers."""
+
+    z_dim: int = 2
+    hidden: int = 128
+    depth: int = 3
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A whole recipe: the networks' sizes and the training settings per data set."""
+
+    networks: Networks
+    configs: dict[str, TrainConfig]
+
+
+# "course": this lesson's recipe. "veegan": the plain-GAN setting of the VEEGAN paper's 2-D
+# experiments (latent 256, two hidden layers of 128, batch 512, Adam with learning rates 1e-3
+# for G and 1e-4 for D), where the plain GAN collapses.
+VEEGAN_CONFIG = TrainConfig(steps=5000, batch_size=512, lr=1e-3, d_lr=1e-4, progress=False)
+SETTINGS: dict[str, Setting] = {
+    "course": Setting(Networks(), TRAIN_CONFIGS),
+    "veegan": Setting(Networks(z_dim=256, hidden=128, depth=2),
+                      {"ring": VEEGAN_CONFIG, "grid": VEEGAN_CONFIG}),
+}
+# The course setting's sizes, by name (lesson 05 draws codes of Z_DIM numbers).
+HIDDEN, DEPTH, Z_DIM = Networks().hidden, Networks().depth, Networks().z_dim
 
 
 @dataclass
@@ -230,56 +270,76 @@ class Parts:
     gradient_penalty: Callable[..., torch.Tensor] = losses.gradient_penalty
 
 
-def _vanilla(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
-    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), losses.get_loss_pair("non-saturating")
+def _vanilla(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    return MLPDiscriminator(2, net.hidden, net.depth), losses.get_loss_pair("non-saturating")
 
 
-def _pacgan2(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
-    D = PackedDiscriminator(in_dim, m=2, hidden=HIDDEN, depth=DEPTH, pack_fn=parts.pack)
+def _pacgan2(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    hidden = PACGAN_HIDDEN * net.hidden // Networks().hidden  # twice the setting's width
+    D = PackedDiscriminator(2, m=2, hidden=hidden, depth=net.depth, pack_fn=parts.pack)
     return D, losses.get_loss_pair("non-saturating")
 
 
-def _minibatch_std(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
-    D = MinibatchStdDiscriminator(in_dim, HIDDEN, DEPTH, feature_fn=parts.minibatch_std_feature)
+def _pacgan2_plain_width(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    D = PackedDiscriminator(2, m=2, hidden=net.hidden, depth=net.depth, pack_fn=parts.pack)
     return D, losses.get_loss_pair("non-saturating")
 
 
-def _spectral_norm(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
-    D = spectral_norm_discriminator(in_dim, HIDDEN, DEPTH, SN_LIPSCHITZ)
+def _minibatch_std(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    D = MinibatchStdDiscriminator(2, net.hidden, net.depth,
+                                  feature_fn=parts.minibatch_std_feature)
     return D, losses.get_loss_pair("non-saturating")
 
 
-def _wgan_gp(in_dim: int, parts: Parts) -> tuple[nn.Module, LossPair]:
-    return MLPDiscriminator(in_dim, HIDDEN, DEPTH), losses.wgan_gp_pair(parts.gradient_penalty)
+def _spectral_norm(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    D = spectral_norm_discriminator(2, net.hidden, net.depth, SN_LIPSCHITZ)
+    return D, losses.get_loss_pair("non-saturating")
 
 
-# name -> factory(in_dim, parts) -> (discriminator, game)
-METHODS: dict[str, Callable[[int, Parts], tuple[nn.Module, LossPair]]] = {
+def _wgan_gp(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    return MLPDiscriminator(2, net.hidden, net.depth), losses.wgan_gp_pair(parts.gradient_penalty)
+
+
+def _r1(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    return MLPDiscriminator(2, net.hidden, net.depth), losses.r1_pair(R1_GAMMA)
+
+
+# name -> factory(networks, parts) -> (discriminator, game)
+METHODS: dict[str, Callable[[Networks, Parts], tuple[nn.Module, LossPair]]] = {
     "vanilla": _vanilla,
     "pacgan2": _pacgan2,
+    "pacgan2-plain-width": _pacgan2_plain_width,  # the control: packing at the others' width
     "minibatch-std": _minibatch_std,
     "spectral-norm": _spectral_norm,
     "wgan-gp": _wgan_gp,
+    "r1": _r1,
 }
 
 
-def method_config(method: str, dataset: str, seed: int = 0) -> TrainConfig:
-    """The settings of ``method`` on ``dataset``: ``TRAIN_CONFIGS[dataset]`` with ``seed``;
-    WGAN-GP also gets ``WGAN_GP_BETAS`` and ``WGAN_GP_CRITIC_STEPS`` critic steps."""
-    if dataset not in TRAIN_CONFIGS:
-        raise ValueError(f"Unknown dataset {dataset!r}. Valid choices: {', '.join(TRAIN_CONFIGS)}")
-    config = replace(TRAIN_CONFIGS[dataset], seed=seed)
+def method_config(method: str, dataset: str, seed: int = 0, setting: str = "course") -> TrainConfig:
+    """The settings of ``method`` on ``dataset``: the setting's config with ``seed``; WGAN-GP
+    also gets its optimiser (``WGAN_GP_BETAS``, ``WGAN_GP_LR``, no decay), ``WGAN_GP_CRITIC_STEPS``
+    critic steps and ``WGAN_GP_ROUND_SHARE`` of the rounds."""
+    if setting not in SETTINGS:
+        raise ValueError(f"Unknown setting {setting!r}. Valid choices: {', '.join(SETTINGS)}")
+    configs = SETTINGS[setting].configs
+    if dataset not in configs:
+        raise ValueError(f"Unknown dataset {dataset!r}. Valid choices: {', '.join(configs)}")
+    config = replace(configs[dataset], seed=seed)
     if method == "wgan-gp":
-        config = replace(config, betas=WGAN_GP_BETAS, d_steps=WGAN_GP_CRITIC_STEPS)
+        config = replace(config, betas=WGAN_GP_BETAS, d_steps=WGAN_GP_CRITIC_STEPS,
+                         lr=WGAN_GP_LR, d_lr=None, decay_from=1.0,
+                         steps=max(1, round(config.steps * WGAN_GP_ROUND_SHARE)))
     return config
 
 
-def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None) -> Run:
+def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None,
+          setting: str = "course") -> Run:
     """Fresh networks, game and training settings of ``method`` on ``dataset``.
 
-    Every method uses the same generator, widths and settings (``TRAIN_CONFIGS``); only the
-    discriminator and game, returned by ``METHODS[method](in_dim, parts)``, and WGAN-GP's
-    optimiser (``method_config``) differ.
+    Every method uses the same generator, widths and settings (``SETTINGS[setting]``); only
+    the discriminator and game, returned by ``METHODS[method](networks, parts)``, and
+    WGAN-GP's optimiser and rounds (``method_config``) differ.
     ``seed`` fixes the initial weights and the training batches. ``parts`` (default
     ``Parts()``, the library's functions) are the packing, minibatch-std and gradient-penalty
     functions the cures use; other versions that compute the same values draw the same random
@@ -287,11 +347,12 @@ def build(method: str, dataset: str, seed: int = 0, parts: Parts | None = None) 
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}. Valid choices: {', '.join(METHODS)}")
-    config = method_config(method, dataset, seed)
+    config = method_config(method, dataset, seed, setting)
+    networks = SETTINGS[setting].networks
     data = get_dataset(dataset)
     torch.manual_seed(seed)
-    G = MLPGenerator(z_dim=Z_DIM, hidden=HIDDEN, depth=DEPTH)
-    D, loss = METHODS[method](2, parts if parts is not None else Parts())
+    G = MLPGenerator(z_dim=networks.z_dim, hidden=networks.hidden, depth=networks.depth)
+    D, loss = METHODS[method](networks, parts if parts is not None else Parts())
     return Run(G=G, D=D, sample_real=data.sample, config=config, loss=loss)
 
 

@@ -16,7 +16,8 @@ All functions take logits of shape (N,) and return a scalar tensor.
 
 Further down are two other games, whose discriminators output a plain score rather than a
 logit: least squares (LSGAN, lesson 04's CycleGAN plays it) and Wasserstein with a gradient
-penalty (WGAN-GP, lesson 05). A ``LossPair`` holds both players' losses of one game;
+penalty (WGAN-GP, lesson 05), and the R1 penalty on the plain game (``r1_pair``, lesson 05's
+race). A ``LossPair`` holds both players' losses of one game;
 ``get_loss_pair`` looks one up by name. Lessons 01, 03, 04, 05 and the playground use them.
 """
 
@@ -168,6 +169,20 @@ def gradient_penalty(
     return (norms - 1).pow(2).mean()
 
 
+
+def r1_penalty(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
+    """The R1 penalty (Mescheder et al., 2018): the squared gradient of D's logit at real data.
+
+    R1 = E_x[ |grad_x D(x)|_2^2 ],   x ~ p_data      (the loss adds gamma / 2 * R1)
+
+    real: (N, ...). Returns a scalar that back-propagates into D's parameters
+    (``create_graph=True``). Where the data are, a discriminator with zero gradient gives the
+    generator nothing to chase, so the game can settle there instead of circling.
+    """
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return grad.flatten(start_dim=1).pow(2).sum(dim=1).mean()
+
 # --- Games: both players' losses together ---------------------------------------------------
 # ``training.game_round`` plays any game given as a ``LossPair``; ``LOSS_PAIRS`` names the
 # course's four, and ``logit_pair`` / ``wgan_gp_pair`` build one from other functions (a
@@ -229,6 +244,20 @@ def wgan_gp_pair(
 
     return LossPair("wgan-gp", d_loss, generator_loss_wasserstein, "critic")
 
+
+
+def r1_pair(gamma: float = 1.0) -> LossPair:
+    """The non-saturating game with the R1 penalty on the discriminator:
+    L_D = discriminator_loss(D(x), D(G(z))) + gamma / 2 * r1_penalty(D, x),
+    L_G = generator_loss_nonsaturating(D(G(z)))."""
+    if not isinstance(gamma, (int, float)) or isinstance(gamma, bool) or not gamma > 0:
+        raise ValueError(f"gamma must be a positive number, got {gamma!r}")
+
+    def d_loss(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+               fake: torch.Tensor) -> torch.Tensor:
+        return discriminator_loss(D(real), D(fake)) + gamma / 2 * r1_penalty(D, real)
+
+    return LossPair("r1", d_loss, generator_loss_nonsaturating, "logit")
 
 LOSS_PAIRS: dict[str, LossPair] = {
     "minimax": logit_pair(generator_loss_minimax, name="minimax"),

@@ -15,6 +15,7 @@ progress bar, with the settings of a ``TrainConfig``, and returns a ``History``;
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,12 +47,19 @@ def is_integer(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def _is_rate(value: object) -> bool:
+    """A learning rate: a real number (not a bool), positive and finite."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and value > 0 and math.isfinite(value))
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """The settings of one training run, passed by name: ``TrainConfig(steps=2000, lr=2e-4)``.
 
     steps: rounds to play.  batch_size: samples per discriminator step.  lr, betas: Adam's
-    (betas (0.5, 0.999) as in DCGAN; WGAN-GP used (0.5, 0.9)).  decay_from: the fraction of
+    (betas (0.5, 0.999) as in DCGAN; WGAN-GP used (0.5, 0.9)).  d_lr: the discriminator's
+    own learning rate (None: the same lr as the generator).  decay_from: the fraction of
     the run after which both learning rates fall linearly to 5 % (1.0: never).  d_steps:
     discriminator steps per generator step.  seed: seeds the batches drawn.  snapshot_every:
     call the snapshot function every so many steps (0: only at the end).  progress: show a
@@ -67,6 +75,7 @@ class TrainConfig:
     seed: int = 0
     snapshot_every: int = 0
     progress: bool = True
+    d_lr: float | None = None
 
     def __post_init__(self) -> None:
         problems = [f"{name} must be a positive integer, got {getattr(self, name)!r}"
@@ -76,8 +85,10 @@ class TrainConfig:
             problems.append(f"snapshot_every must be an integer >= 0, got {self.snapshot_every!r}")
         if not is_integer(self.seed):
             problems.append(f"seed must be an integer, got {self.seed!r}")
-        if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or not self.lr > 0:
-            problems.append(f"lr must be a positive number, got {self.lr!r}")
+        if not _is_rate(self.lr):
+            problems.append(f"lr must be a positive, finite number, got {self.lr!r}")
+        if self.d_lr is not None and not _is_rate(self.d_lr):
+            problems.append(f"d_lr must be a positive, finite number or None, got {self.d_lr!r}")
         if (not isinstance(self.decay_from, (int, float)) or isinstance(self.decay_from, bool)
                 or not 0 <= self.decay_from <= 1):
             problems.append(f"decay_from must be a fraction in [0, 1], got {self.decay_from!r}")
@@ -256,15 +267,16 @@ def play_rounds(
 ) -> History:
     """The loop every trainer shares: ``config.steps`` rounds with a progress bar.
 
-    Makes Adam (lr, betas from ``config``) for G and D with the linear learning-rate decay,
-    then each step calls play_round(rng, opt_g, opt_d) -> {"d": ..., "g": ..., ...}, with
-    ``rng`` a CPU generator seeded by ``config.seed`` for drawing batches; records the losses,
-    steps the schedulers and calls snapshot(G, D, step) every ``config.snapshot_every``
-    steps and at the end.
+    Makes Adam (lr, betas from ``config``; D's rate is ``config.d_lr`` if set) for G and D
+    with the linear learning-rate decay, then each step calls
+    play_round(rng, opt_g, opt_d) -> {"d": ..., "g": ..., ...}, with ``rng`` a CPU generator
+    seeded by ``config.seed`` for drawing batches; records the losses, steps the schedulers
+    and calls snapshot(G, D, step) every ``config.snapshot_every`` steps and at the end.
     """
     rng = torch.Generator().manual_seed(config.seed)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr, betas=config.betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr, betas=config.betas)
+    d_lr = config.lr if config.d_lr is None else config.d_lr
+    opt_d = torch.optim.Adam(D.parameters(), lr=d_lr, betas=config.betas)
     factor = _linear_decay(config.steps, config.decay_from)
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (opt_g, opt_d)]
 

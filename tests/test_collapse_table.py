@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from benchmarks.mode_collapse import best_cure, headline_figures, summarise
 from gan_course.collapse_table import (
-    comparison_table,
+    PUBLISHED,
     figure_name,
     load_benchmark_results,
+    published_table,
     race_figures,
+    race_table,
     seeds_table,
     split_summary_key,
+    strict_modes,
     summary_key,
 )
 from gan_course.modes import ModeStats
@@ -17,16 +20,25 @@ from gan_course.modes import ModeStats
 
 def _row(method, dataset, seed, modes, hq):
     return {"method": method, "dataset": dataset, "seed": seed, "modes": modes,
-            "hq_pct": hq, "kl": 0.1, "seconds": 1.0}
+            "strict_modes": modes, "hq_pct": hq, "kl": 0.1, "seconds": 1.0}
 
 
-def test_comparison_table_puts_ours_next_to_published_and_lists_methods_not_run():
-    stats = ModeStats(counts=[1] * 8, modes=8, hq_pct=93.25, kl=0.01)
-    table = comparison_table({("pacgan2", "ring"): stats})
-    lines = table.splitlines()
-    assert lines[2].startswith("| pacgan2 | 8 / 93.2 % (KL 0.01) | 7.9 / 95.6 % | not run |")
-    assert any(line.startswith("| unrolled (not run here) | not run | 7.6 / 35.6 %")
-               for line in lines)
+def test_race_table_shows_captured_well_covered_quality_and_kl():
+    # 8 ring modes; a fair share of 2,500 is 312.5, a fifth of it 62.5: only 2 modes reach it
+    stats = ModeStats(counts=[100, 63, 62, 1, 1, 1, 1, 1], modes=8, hq_pct=9.24, kl=0.5)
+    table = race_table({("pacgan2", "ring"): stats})
+    assert table.splitlines()[2] == "| pacgan2 | 8 (2) / 9.2 % / 0.50 | not run |"
+    assert strict_modes(stats) == 2
+
+
+def test_published_table_quotes_both_plain_gan_baselines_with_sources():
+    table = published_table()
+    assert ("| GAN | VEEGAN (Srivastava et al., 2017), Table 1 | 1 / 99.3 % / n/a "
+            "| 3.3 / 0.5 % / n/a |") in table
+    assert ("| GAN | PacGAN (Lin et al., 2018), Table 1 | 6.3 / 98.2 % / 0.45 "
+            "| 17.3 / 94.8 % / 0.70 |") in table
+    assert [row.method for row in PUBLISHED].count("GAN") == 2
+    assert table.count("\n") == 1 + len(PUBLISHED)
 
 
 def test_best_cure_ignores_vanilla_and_scores_modes_times_quality():
@@ -41,7 +53,13 @@ def test_best_cure_ignores_vanilla_and_scores_modes_times_quality():
     assert figures["best_cure"] == "sharp"
     assert figures["best_grid_modes"] == 20 and figures["best_ring_hq_pct"] == 90.0
     assert figures["vanilla_ring_modes_mean"] == 8
+    assert figures["vanilla_strict_ring_modes_mean"] == 8
+    assert figures["best_strict_grid_modes"] == 20
     assert best_cure(summarise(rows[:2])) is None
+    # the plain GAN in another setting is no cure either; its ring modes are the collapse figure
+    demo = summarise(rows + [_row("vanilla-veegan", "ring", 0, 1, 99.0)])
+    assert best_cure(demo) == "sharp"
+    assert headline_figures(demo)["vanilla_collapse_ring_modes"] == 1
 
 
 def test_shipped_multi_seed_results_load_and_tabulate():
@@ -49,8 +67,8 @@ def test_shipped_multi_seed_results_load_and_tabulate():
     assert benchmark["seeds"] >= 3
     assert benchmark["command"].startswith("python -m benchmarks.mode_collapse")
     table = seeds_table(benchmark)
-    assert table.count("\n") == 1 + len({key.split("/")[0] for key in benchmark["mean_std"]})
-    assert "±" in table
+    assert table.count("\n") == 1 + len(benchmark["mean_std"])  # one row per method and dataset
+    assert "±" in table and "well covered" in table
 
 
 def test_figure_names_and_keys_are_written_out_by_hand():
@@ -64,9 +82,12 @@ def test_race_figures_round_and_name_what_the_benchmark_reports():
     results = {
         ("wgan-gp", "ring"): ModeStats(counts=[3, 0], modes=1, hq_pct=12.3456, kl=0.69314718),
         ("vanilla", "grid"): ModeStats(counts=[1, 1], modes=2, hq_pct=80.0, kl=0.0)}
-    assert race_figures(results) == {
+    # 2 samples in all: a fair share of 2 modes is 1, a fifth of it 0.2, so any sample counts
+    assert race_figures(results, n_samples=2) == {
         "wgan_gp_ring_modes": 1, "wgan_gp_ring_hq_pct": 12.35, "wgan_gp_ring_kl": 0.6931,
-        "vanilla_grid_modes": 2, "vanilla_grid_hq_pct": 80.0, "vanilla_grid_kl": 0.0}
+        "wgan_gp_strict_ring_modes": 1,
+        "vanilla_grid_modes": 2, "vanilla_grid_hq_pct": 80.0, "vanilla_grid_kl": 0.0,
+        "vanilla_strict_grid_modes": 2}
     # the benchmark's mean figures carry the same names, plus "_mean"
     rows = [_row("wgan-gp", "ring", 0, 1, 12.0)]
     assert "wgan_gp_ring_hq_pct_mean" in headline_figures(summarise(rows))

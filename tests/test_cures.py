@@ -12,8 +12,12 @@ from torch import nn
 from gan_course.cures import (
     METHODS,
     N_EVAL,
+    PACGAN_HIDDEN,
+    SETTINGS,
     TRAIN_CONFIGS,
+    VEEGAN_CONFIG,
     WGAN_GP_BETAS,
+    WGAN_GP_LR,
     MinibatchStd,
     MinibatchStdDiscriminator,
     PackedDiscriminator,
@@ -155,12 +159,27 @@ def test_registry_rejects_unknown_names_and_lists_valid_ones():
 
 def test_method_settings_change_only_their_method():
     wgan = build("wgan-gp", "ring", seed=4).config
-    assert wgan == TrainConfig(steps=2500, batch_size=128, lr=1e-3, decay_from=0.5,
-                               betas=WGAN_GP_BETAS, d_steps=1, seed=4, progress=False)
+    # the paper's 5 critic steps, betas and a fixed rate, for 0.8 of the 2,500 rounds
+    assert wgan == TrainConfig(steps=2000, batch_size=128, lr=WGAN_GP_LR, decay_from=1.0,
+                               betas=WGAN_GP_BETAS, d_steps=5, seed=4, progress=False)
     vanilla = build("vanilla", "grid").config
     assert vanilla.betas == TrainConfig().betas
     assert vanilla == build("minibatch-std", "grid").config == TRAIN_CONFIGS["grid"]
+    assert build("r1", "grid").config == TRAIN_CONFIGS["grid"]
     assert method_config("spectral-norm", "ring", 2) == build("spectral-norm", "ring", 2).config
+    # packing reads two samples at once, so its discriminator is twice as wide
+    assert build("pacgan2", "ring").D.inner.net[0].out_features == PACGAN_HIDDEN == 2 * 128
+
+
+def test_the_veegan_recipe_builds_its_own_networks_and_settings():
+    run = build("vanilla", "ring", seed=1, setting="veegan")
+    assert run.G.z_dim == 256 and SETTINGS["veegan"].networks.depth == 2
+    linears = [m for m in run.D.modules() if isinstance(m, nn.Linear)]
+    assert [m.out_features for m in linears] == [128, 128, 1]  # two hidden layers of 128
+    assert run.config == replace(VEEGAN_CONFIG, seed=1)
+    assert (run.config.lr, run.config.d_lr, run.config.batch_size) == (1e-3, 1e-4, 512)
+    with pytest.raises(ValueError, match="course, veegan"):
+        build("vanilla", "ring", setting="no-such-recipe")
 
 
 def test_evaluation_samples_are_the_seeded_codes_through_g():

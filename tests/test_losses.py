@@ -157,3 +157,29 @@ def test_wgan_gp_pair_adds_the_weighted_penalty():
     # with the library's penalty: D is linear with |grad| = sqrt(5), so GP = (sqrt 5 - 1)^2
     default = get_loss_pair("wgan-gp").d_loss(_scores, REAL, FAKE).item()
     assert default == pytest.approx(-1.5 + losses.GP_WEIGHT * (math.sqrt(5) - 1) ** 2, rel=1e-5)
+
+
+def test_r1_penalty_of_a_quadratic_is_closed_form():
+    # D(x) = |x|^2 / 2 has gradient x, so R1 = mean |x|^2 = (1 + 4 + 9 + 16) / 2 = 15
+    real = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    penalty = losses.r1_penalty(lambda x: 0.5 * x.pow(2).sum(dim=1), real)
+    assert penalty.item() == pytest.approx(15.0)
+
+
+def test_r1_penalty_back_propagates_into_the_discriminator():
+    # D(x) = w . x: gradient w, R1 = |w|^2, whose gradient in w is 2 w
+    w = torch.tensor([0.5, -2.0], requires_grad=True)
+    penalty = losses.r1_penalty(lambda x: x @ w, torch.randn(4, 2))
+    penalty.backward()
+    assert penalty.item() == pytest.approx(4.25)
+    assert torch.allclose(w.grad, 2 * w.detach())
+
+
+def test_r1_pair_adds_half_gamma_times_the_penalty():
+    # the linear D of _scores has gradient (1, -2): R1 = 5, so gamma = 4 adds 2 * 5 = 10
+    pair = losses.r1_pair(gamma=4.0)
+    plain = losses.discriminator_loss(_scores(REAL), _scores(FAKE)).item()
+    assert pair.d_loss(_scores, REAL, FAKE).item() == pytest.approx(plain + 10.0, rel=1e-5)
+    assert pair.g_loss is generator_loss_nonsaturating and pair.output == "logit"
+    with pytest.raises(ValueError, match="gamma"):
+        losses.r1_pair(gamma=0)

@@ -2,6 +2,7 @@
 helpers, each against a hand computation or an independent second computation."""
 
 import dataclasses
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -33,10 +34,11 @@ QUIET = TrainConfig(progress=False)
     ("steps", 0), ("steps", -3), ("steps", 2.0), ("steps", True),
     ("batch_size", 0), ("batch_size", 1.5),
     ("d_steps", 0), ("d_steps", False),
-    ("lr", 0.0), ("lr", -1e-3), ("lr", True), ("lr", "1e-3"),
+    ("lr", 0.0), ("lr", -1e-3), ("lr", True), ("lr", "1e-3"), ("lr", float("inf")),
+    ("lr", float("nan")), ("batch_size", -1), ("d_lr", float("inf")),
     ("decay_from", 1.5), ("decay_from", -0.1), ("decay_from", True),
     ("betas", (0.5,)), ("betas", (0.5, 1.0)), ("betas", (-0.1, 0.9)), ("betas", 0.9),
-    ("snapshot_every", -1), ("seed", 1.0),
+    ("snapshot_every", -1), ("seed", 1.0), ("d_lr", 0.0), ("d_lr", "1e-4"), ("d_lr", True),
 ])
 def test_train_config_refuses_bad_values_naming_them(field, value):
     with pytest.raises(ValueError, match=rf"^{field} must be"):
@@ -326,3 +328,8 @@ def test_play_rounds_gives_adam_the_configs_settings_and_decays_its_rate():
     assert [s[2] for s in seen] == pytest.approx([0.1, 0.1, 0.1, 0.05])
     assert [s[3] for s in seen] == pytest.approx([0.1, 0.1, 0.1, 0.05])
     assert history.losses["extra"] == [2.0] * 4
+    # a discriminator rate of its own (VEEGAN's recipe), decayed in step with G's
+    seen.clear()
+    training.play_rounds(G, D, play_round, replace(config, d_lr=0.01))
+    assert [s[2] for s in seen] == pytest.approx([0.1, 0.1, 0.1, 0.05])
+    assert [s[3] for s in seen] == pytest.approx([0.01, 0.01, 0.01, 0.005])
