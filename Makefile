@@ -3,9 +3,11 @@
 #
 #   make lab     open the course (JupyterLab on lessons/)
 #   make test    lint, unit tests, launch checks, then every lesson and solution notebook
+#   make clean   remove .venv and build leftovers, to start over
 #
 # TORCH is what pip is asked for to get PyTorch. On Linux without an NVIDIA GPU a CPU-only
 # build is much smaller:  make lab TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+# TORCH counts only when .venv is made; for an existing one: make clean && make lab TORCH=...
 
 PYTHON ?= python3
 TORCH ?= torch
@@ -15,19 +17,31 @@ STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint unit launch mutants notebooks lessons bench clean
+.PHONY: lab test lint unit launch mutants notebooks lessons bench clean torch-note
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "The course needs Python 3.10 or newer (found: $$($(PYTHON) --version))."; \
 		  echo "Point PYTHON at one, e.g. make lab PYTHON=python3.11"; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version) ($(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@echo "Installing PyTorch ($(TORCH)). It takes minutes: the CUDA build fills about 6 GB,"
+	@echo "the CPU build under 1 GB (the README says how to ask for it)."
+	$(BIN)/python -m pip install $(TORCH)
+	@echo "Installing the course, JupyterLab and the test tools (the dev extra)."
+	$(BIN)/python -m pip install -e ".[dev]"
+	@echo '$(TORCH)' > $(STAMP)
+	@echo "Done: $(VENV) is ready. Later runs start at once."
 
-lab: $(STAMP)
+lab: $(STAMP) torch-note
 	$(BIN)/jupyter lab $(LAB_ARGS) lessons/
+
+# TORCH given for a .venv made with another one would silently do nothing: say so.
+torch-note: $(STAMP)
+	@if [ "$(origin TORCH)" = "command line" ] && [ "$$(cat $(STAMP))" != '$(TORCH)' ]; then \
+		echo "Note: $(VENV) already exists, so TORCH=\"$(TORCH)\" was not used (it counts only"; \
+		echo "when $(VENV) is made). To start over with it: make clean && make lab TORCH=\"$(TORCH)\""; \
+	fi
 
 test: lint unit launch mutants notebooks
 
@@ -60,5 +74,7 @@ lessons: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --json benchmark.json
 
+# Start over: the environment and what building the package leaves behind (not lessons/,
+# not your notebooks, not the data cache in ~/.cache/gan_course).
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -27,8 +27,20 @@ MANIFEST_NAME = "MANIFEST.json"
 _RESERVED_KEYS = ("file", "sha256", "bytes", "made_by")
 
 
+# What to do when a shipped file or the manifest is missing or damaged: the package (or the
+# clone) is incomplete, and only a fresh copy of gan_course/weights/ repairs it.
+REINSTALL_HINT = (
+    "Reinstall the package (pip install --force-reinstall gan-course); in a clone of the "
+    "repository, restore the folder with: git checkout -- gan_course/weights"
+)
+
+
 class ChecksumError(ValueError):
     """A file's SHA-256 digest is not the expected one."""
+
+
+class ManifestError(RuntimeError):
+    """``weights/MANIFEST.json`` is missing, is not JSON, or has an unusable entry."""
 
 
 def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
@@ -101,12 +113,53 @@ def weights_dir() -> Path:
     return Path(__file__).resolve().parent / "weights"
 
 
-def read_manifest() -> dict:
-    """The contents of ``weights/MANIFEST.json``: {name: {"file", "sha256", "bytes", ...}}."""
+def read_manifest(missing_ok: bool = False) -> dict:
+    """The contents of ``weights/MANIFEST.json``: {name: {"file", "sha256", "bytes", ...}}.
+
+    A missing file is ``ManifestError`` (or ``{}`` with ``missing_ok=True``, which
+    ``register_weights`` uses to start a new manifest); so is a file that is not a JSON object.
+    """
     manifest_path = weights_dir() / MANIFEST_NAME
     if not manifest_path.is_file():
-        return {}
-    return json.loads(manifest_path.read_text(encoding="utf-8"))
+        if missing_ok:
+            return {}
+        raise ManifestError(
+            f"The list of shipped weights, {manifest_path}, is missing, so no pretrained "
+            f"model can be loaded. The installation is incomplete. {REINSTALL_HINT}."
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestError(
+            f"{manifest_path} is damaged: it is not valid JSON ({error}). {REINSTALL_HINT}."
+        ) from None
+    if not isinstance(manifest, dict):
+        raise ManifestError(
+            f"{manifest_path} is damaged: it should hold a JSON object (name -> entry), "
+            f"not a {type(manifest).__name__}. {REINSTALL_HINT}."
+        )
+    return manifest
+
+
+def _checked_entry(name: str, entry: object) -> dict:
+    """``entry`` from the manifest if it names a file in the weights folder and a sha256."""
+    where = f"{MANIFEST_NAME}'s entry {name!r}"
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where} is not a JSON object. {REINSTALL_HINT}.")
+    file_name = entry.get("file")
+    if not isinstance(file_name, str) or not file_name or Path(file_name).name != file_name:
+        raise ManifestError(
+            f"{where} has no usable \"file\" (a file name inside {weights_dir()}): "
+            f"{file_name!r}. {REINSTALL_HINT}."
+        )
+    digest = entry.get("sha256")
+    is_hex = isinstance(digest, str) and all(c in "0123456789abcdefABCDEF" for c in digest)
+    if not is_hex or len(digest) != 64:
+        raise ManifestError(
+            f"{where} has no valid \"sha256\" (64 hex digits), so {file_name} cannot be "
+            f"checked and is not loaded. {REINSTALL_HINT}."
+        )
+    return entry
 
 
 def _write_manifest(manifest: dict) -> None:
@@ -140,28 +193,38 @@ def register_weights(name: str, file_path: str | Path, made_by: str, **meta: obj
         "made_by": made_by,
     }
     entry.update(meta)
-    manifest = read_manifest()
+    manifest = read_manifest(missing_ok=True)
     manifest[name] = entry
     _write_manifest(manifest)
     return entry
 
 
 def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict:
-    """Load the shipped weights called ``name``, after checking their SHA-256 digest.
+    """Load the shipped weights called ``name``, after checking their size and SHA-256 digest.
 
-    Returns the checkpoint dict with keys "state_dict" and "meta".
+    Returns the checkpoint dict with keys "state_dict" and "meta". A missing or damaged
+    manifest is ``ManifestError``, a missing file ``FileNotFoundError``, a file of the wrong
+    size or digest ``ChecksumError``; each message says how to get the files back.
     """
     manifest = read_manifest()
     if name not in manifest:
         available = ", ".join(sorted(manifest)) or "(none yet)"
         raise ValueError(f"No shipped weights named {name!r}. Available: {available}.")
-    entry = manifest[name]
+    entry = _checked_entry(name, manifest[name])
     path = weights_dir() / entry["file"]
     made_by = entry.get("made_by", "the project's training command")
     if not path.is_file():
         raise FileNotFoundError(
-            f"MANIFEST.json lists {name!r} as {path}, but the file is missing. Reinstall the "
-            f"package, or make it again with: {made_by}"
+            f"MANIFEST.json lists {name!r} as {path}, but the file is missing. "
+            f"{REINSTALL_HINT}; or make it again with: {made_by}"
+        )
+    expected_bytes = entry.get("bytes")
+    actual_bytes = path.stat().st_size
+    if isinstance(expected_bytes, int) and actual_bytes != expected_bytes:
+        raise ChecksumError(
+            f"{path} is {actual_bytes:,} bytes but should be {expected_bytes:,}: it is "
+            f"truncated or is not the shipped file. {REINSTALL_HINT}; or make it again "
+            f"with: {made_by}"
         )
     try:
         return load_checkpoint(path, sha256=entry["sha256"], map_location=map_location)

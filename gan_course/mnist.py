@@ -13,7 +13,8 @@ UCI handwritten digits in ``gan_course.digits.load_digits()``. To use the full d
 
 Files are kept in ``<root>/<kind>/`` where ``root`` is the ``root`` argument, else the
 ``GAN_COURSE_DATA`` environment variable, else ``~/.cache/gan_course``. Every file is
-checked against the MD5 published with the data set, after download and on every load.
+checked against its published size and MD5, after download and on every load; with
+``download=True`` a damaged file in the cache is fetched again. HTTPS mirrors are tried first.
 
 The files use the IDX format: two zero bytes, a type code (0x08 means uint8), the number of
 dimensions, then each dimension as a big-endian 32-bit integer, then the values.
@@ -54,7 +55,25 @@ CHECKSUMS = {
     },
 }
 
-# Places that serve the files, tried in order. The checksum decides whether a copy is good.
+# Size in bytes of each file as the mirrors serve it (the same files the MD5s describe; Keras
+# and TensorFlow's MNIST downloaders print these sizes). A wrong size is a cut-short download.
+SIZES = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": 9_912_422,
+        "train-labels-idx1-ubyte.gz": 28_881,
+        "t10k-images-idx3-ubyte.gz": 1_648_877,
+        "t10k-labels-idx1-ubyte.gz": 4_542,
+    },
+    "fashion": {
+        "train-images-idx3-ubyte.gz": 26_421_880,
+        "train-labels-idx1-ubyte.gz": 29_515,
+        "t10k-images-idx3-ubyte.gz": 4_422_102,
+        "t10k-labels-idx1-ubyte.gz": 5_148,
+    },
+}
+
+# Places that serve the files. ``mirror_order`` tries every https:// one before any plain
+# http:// one (kept as a last resort: the size and MD5 checks still decide what is kept).
 MIRRORS = {
     "mnist": [
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -63,6 +82,7 @@ MIRRORS = {
     ],
     "fashion": [
         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
     ],
 }
@@ -153,12 +173,27 @@ def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
         raise ValueError(f"Unknown {what} {value!r}; choose one of {', '.join(choices)}.")
 
 
-def _check_md5(path: Path, expected: str) -> None:
-    actual = md5_of(path)
+def mirror_order(kind: str) -> list[str]:
+    """The mirrors of ``kind``: every https:// address first, in ``MIRRORS`` order."""
+    _check_choice("kind", kind, KINDS)
+    secure = [url for url in MIRRORS[kind] if url.startswith("https://")]
+    return secure + [url for url in MIRRORS[kind] if not url.startswith("https://")]
+
+
+def check_file(path: Path, kind: str, name: str) -> None:
+    """Raise ``ValueError`` unless ``path`` has the published size and MD5 of ``name``."""
+    expected_size = SIZES[kind][name]
+    size = path.stat().st_size
+    if size != expected_size:
+        raise ValueError(
+            f"{path} is {size:,} bytes, but {name} is {expected_size:,}: the download was "
+            "cut short or the file is not the original."
+        )
+    actual, expected = md5_of(path), CHECKSUMS[kind][name]
     if actual != expected:
         raise ValueError(
-            f"{path} has MD5 {actual}, but the published value is {expected}. The file is "
-            "damaged or is not the original. Delete it and run again with download=True."
+            f"{path} has MD5 {actual}, but the published value is {expected}: the file is "
+            "damaged or is not the original."
         )
 
 
@@ -174,21 +209,32 @@ def _fetch(url: str, dest: Path) -> None:
 
 
 def _download(kind: str, name: str, dest: Path) -> None:
-    """Try each mirror in turn; keep the first copy whose MD5 matches."""
+    """Try each mirror in turn (https first); keep the first copy of the right size and MD5.
+
+    On failure nothing is left behind: no partial file, and no folder this call created.
+    """
+    created = [folder for folder in [dest.parent, *dest.parent.parents] if not folder.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
     failures = []
-    for mirror in MIRRORS[kind]:
-        url = mirror + name
-        try:
-            _fetch(url, partial)
-            _check_md5(partial, CHECKSUMS[kind][name])
-        except (OSError, HTTPException, ValueError) as error:
-            failures.append(f"  {url}: {error}")
-            partial.unlink(missing_ok=True)
-            continue
-        partial.replace(dest)
-        return
+    try:
+        for url in (mirror + name for mirror in mirror_order(kind)):
+            try:
+                _fetch(url, partial)
+                check_file(partial, kind, name)
+            except (OSError, HTTPException, ValueError) as error:
+                failures.append(f"  {url}: {error}")
+                partial.unlink(missing_ok=True)
+                continue
+            partial.replace(dest)
+            return
+    finally:
+        partial.unlink(missing_ok=True)
+        if not dest.exists():
+            for folder in created:  # deepest first; stop at the first one that holds files
+                if any(folder.iterdir()):
+                    break
+                folder.rmdir()
     raise DownloadError(
         f"Could not download {name} for {kind!r}; every mirror failed:\n"
         + "\n".join(failures)
@@ -207,7 +253,8 @@ def load_mnist(
     """Load MNIST (``kind="mnist"``) or Fashion-MNIST (``kind="fashion"``).
 
     ``split`` is "train" (60 000 images) or "test" (10 000). Missing files are fetched only
-    when ``download=True``. Returns images (N, 28, 28) uint8 and labels (N,) int64.
+    when ``download=True``, which also fetches again a cached file whose size or MD5 is wrong
+    (a download cut short earlier). Returns images (N, 28, 28) uint8 and labels (N,) int64.
     """
     _check_choice("kind", kind, KINDS)
     folder = data_root(root) / kind
@@ -221,7 +268,15 @@ def load_mnist(
                     "there yourself. Offline? Use gan_course.digits.load_digits() instead."
                 )
             _download(kind, name, path)
-        _check_md5(path, CHECKSUMS[kind][name])
+        try:
+            check_file(path, kind, name)
+        except ValueError as damage:
+            if not download:
+                raise ValueError(
+                    f"{damage} Run again with download=True to fetch it afresh (or delete it)."
+                ) from None
+            print(f"{damage} Downloading it again.")
+            _download(kind, name, path)
         paths.append(path)
     images = read_idx(paths[0])
     labels = read_idx(paths[1]).long()

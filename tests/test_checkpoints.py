@@ -120,3 +120,129 @@ def test_listed_but_missing_file(weights_folder):
 
 def test_shipped_manifest_is_valid_json():
     assert isinstance(checkpoints.read_manifest(), dict)
+
+
+# A damaged installation: every manifest problem names the fix (reinstall, or restore the clone).
+REINSTALL = "pip install --force-reinstall gan-course"
+CLONE = "git checkout -- gan_course/weights"
+
+
+def registered(weights_folder) -> dict:
+    """Register one small checkpoint as "g"; return the manifest as written."""
+    path = weights_folder / "g.pt"
+    save_checkpoint(small_state(), path)
+    checkpoints.register_weights("g", path, made_by="make g")
+    return json.loads((weights_folder / "MANIFEST.json").read_text())
+
+
+def test_missing_manifest_says_reinstall(weights_folder):
+    (weights_folder / "MANIFEST.json").unlink()
+    with pytest.raises(checkpoints.ManifestError) as caught:
+        checkpoints.load_pretrained("g")
+    message = str(caught.value)
+    assert "is missing" in message and str(weights_folder / "MANIFEST.json") in message
+    assert REINSTALL in message and CLONE in message
+    assert checkpoints.read_manifest(missing_ok=True) == {}
+
+
+def test_register_starts_a_missing_manifest(tmp_path, weights_folder):
+    (weights_folder / "MANIFEST.json").unlink()
+    source = tmp_path / "g.pt"
+    save_checkpoint(small_state(), source)
+    checkpoints.register_weights("g", source, made_by="make g")
+    assert sorted(checkpoints.read_manifest()) == ["g"]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('{"g": {"file": "g.pt",', "not valid JSON"),
+    ("", "not valid JSON"),
+    ('["g.pt"]', "not a list"),
+])
+def test_manifest_that_is_not_a_json_object(weights_folder, text, problem):
+    (weights_folder / "MANIFEST.json").write_text(text)
+    with pytest.raises(checkpoints.ManifestError) as caught:
+        checkpoints.load_pretrained("g")
+    message = str(caught.value)
+    assert problem in message and "is damaged" in message
+    assert REINSTALL in message and CLONE in message
+
+
+def test_manifest_that_is_not_utf8(weights_folder):
+    (weights_folder / "MANIFEST.json").write_bytes(b'{"g": "\xff"}')
+    with pytest.raises(checkpoints.ManifestError, match="not valid JSON"):
+        checkpoints.read_manifest()
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"sha256": None}, 'no valid "sha256"'),
+    ({"sha256": "abc"}, 'no valid "sha256"'),
+    ({"sha256": "z" * 64}, 'no valid "sha256"'),
+    ({"file": None}, 'no usable "file"'),
+    ({"file": "../g.pt"}, 'no usable "file"'),
+])
+def test_unusable_entry_is_refused_before_loading(weights_folder, change, problem):
+    manifest = registered(weights_folder)
+    for key, value in change.items():
+        if value is None:
+            del manifest["g"][key]
+        else:
+            manifest["g"][key] = value
+    (weights_folder / "MANIFEST.json").write_text(json.dumps(manifest))
+    with pytest.raises(checkpoints.ManifestError) as caught:
+        checkpoints.load_pretrained("g")
+    message = str(caught.value)
+    assert problem in message and "'g'" in message and REINSTALL in message
+
+
+def test_entry_that_is_not_an_object(weights_folder):
+    (weights_folder / "MANIFEST.json").write_text('{"g": "g.pt"}')
+    with pytest.raises(checkpoints.ManifestError, match="entry 'g' is not a JSON object"):
+        checkpoints.load_pretrained("g")
+
+
+def test_upper_case_digest_is_accepted(weights_folder):
+    manifest = registered(weights_folder)
+    manifest["g"]["sha256"] = manifest["g"]["sha256"].upper()
+    (weights_folder / "MANIFEST.json").write_text(json.dumps(manifest))
+    assert torch.equal(checkpoints.load_pretrained("g")["state_dict"]["bias"],
+                       small_state()["bias"])
+
+
+def test_missing_weights_file_says_reinstall(weights_folder):
+    registered(weights_folder)
+    (weights_folder / "g.pt").unlink()
+    with pytest.raises(FileNotFoundError) as caught:
+        checkpoints.load_pretrained("g")
+    message = str(caught.value)
+    assert str(weights_folder / "g.pt") in message and "is missing" in message
+    assert REINSTALL in message and CLONE in message and "make g" in message
+
+
+def test_truncated_weights_file_names_both_sizes(weights_folder):
+    manifest = registered(weights_folder)
+    path = weights_folder / "g.pt"
+    path.write_bytes(path.read_bytes()[:100])  # e.g. a Git LFS pointer instead of the file
+    with pytest.raises(ChecksumError) as caught:
+        checkpoints.load_pretrained("g")
+    message = str(caught.value)
+    assert "is 100 bytes" in message and f"{manifest['g']['bytes']:,}" in message
+    assert REINSTALL in message and "make g" in message
+
+
+def test_shipped_manifest_entries_are_all_usable():
+    manifest = checkpoints.read_manifest()
+    assert manifest, "the package ships weights"
+    for name, entry in manifest.items():
+        assert checkpoints._checked_entry(name, entry) is entry
+        path = checkpoints.weights_dir() / entry["file"]
+        assert path.stat().st_size == entry["bytes"], name
+
+
+def test_same_size_damage_is_caught_by_the_digest(weights_folder):
+    registered(weights_folder)
+    path = weights_folder / "g.pt"
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF  # the size still matches: only the sha256 can tell
+    path.write_bytes(bytes(data))
+    with pytest.raises(ChecksumError, match="sha256 starts.*make g"):
+        checkpoints.load_pretrained("g")
