@@ -33,7 +33,8 @@ def check_images(x: object, channels: int | None = None, image_size: int | None 
              else "(N, C, H, W)")
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{what} must be a torch.Tensor of shape {shown}, got "
-                        f"{type(x).__name__} (for a NumPy array use torch.from_numpy(array))")
+                        f"{type(x).__name__} (for a NumPy array use "
+                        "torch.from_numpy(array).float())")
     if not x.is_floating_point():
         raise TypeError(f"{what} must be floating point with values in [-1, 1], got {x.dtype}: "
                         "convert 8-bit pixels with images.float() / 127.5 - 1")
@@ -56,6 +57,13 @@ def check_images(x: object, channels: int | None = None, image_size: int | None 
             raise ValueError(f"{what} must be square with a side of 8, 16, 32, 64..., got "
                              f"{height} x {width} (resize them first)")
     if in_range and x.numel():
+        bad = torch.isnan(x).flatten(1).any(dim=1)
+        if bool(bad.any()):
+            raise ValueError(f"{what} hold NaN values in {int(bad.sum())} of {len(x)} images "
+                             f"(the first is image {int(bad.nonzero()[0])}): training on them "
+                             "makes every weight NaN. Drop those images, e.g. images = images"
+                             "[~images.isnan().flatten(1).any(dim=1)], or find where the NaN "
+                             "came from")
         low, high = x.min().item(), x.max().item()
         if low < -1.0 - 1e-4 or high > 1.0 + 1e-4:
             raise ValueError(f"{what} must have values in [-1, 1], got [{low:.3g}, "

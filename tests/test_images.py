@@ -104,3 +104,11 @@ def test_exact_shape_is_required_when_given():
         check_images(torch.zeros(1, 16, 16), 1, 16)
     check_images(torch.zeros(2, 1, 16, 16), 1, 16)          # accepted
     check_images(torch.full((2, 1, 8, 8), 3.0))             # range unchecked unless asked
+
+
+def test_check_images_refuses_nan_pixels_saying_how_many_images():
+    x = torch.zeros(3, 1, 8, 8)
+    x[1, 0, 2, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"NaN values in 1 of 3 images \(the first is image 1\)"):
+        check_images(x, channels=1, image_size=8, in_range=True)
+    check_images(x, channels=1, image_size=8)  # the range check is what looks at values
