@@ -222,8 +222,8 @@ def _counting_parts() -> tuple[Parts, dict[str, _Counting]]:
 
 
 def test_build_runs_the_parts_it_is_given():
-    uses = {"pacgan2": "pack", "minibatch-std": "minibatch_std_feature",
-            "wgan-gp": "gradient_penalty"}
+    uses = {"pacgan2": "pack", "pacgan2-plain-width": "pack",
+            "minibatch-std": "minibatch_std_feature", "wgan-gp": "gradient_penalty"}
     for method in METHODS:
         parts, spies = _counting_parts()
         run = build(method, "ring", seed=0, parts=parts)
