@@ -47,6 +47,12 @@ FIGURES = ("modes", "strict_modes", "hq_pct", "kl", "seconds")
 COLLAPSE_DEMO = ("vanilla", "ring", "veegan")
 
 
+def run_label(method: str, setting: str) -> str:
+    """The name a run is reported under: the method, plus the recipe if it is not the
+    course's (``"vanilla-veegan"``)."""
+    return method if setting == "course" else f"{method}-{setting}"
+
+
 def run(method: str, dataset: str, seed: int, setting: str = "course",
         **overrides: object) -> dict:
     """Train ``method`` on ``dataset`` with ``seed`` in ``cures.SETTINGS[setting]``; return
@@ -64,7 +70,7 @@ def run(method: str, dataset: str, seed: int, setting: str = "course",
     samples = evaluation_samples(built.G, seed)
     stats = mode_stats(samples, data.centres, data.sigma)
     return {
-        "method": method if setting == "course" else f"{method}-{setting}",
+        "method": run_label(method, setting),
         "dataset": dataset,
         "seed": seed,
         "modes": stats.modes,
@@ -148,7 +154,8 @@ def headline_figures(summary: dict) -> dict:
         figures[strict_figure_name(method, dataset) + "_mean"] = values["strict_modes"][0]
         if method == best:
             figures[f"best_strict_{dataset}_modes"] = values["strict_modes"][0]
-    demo = summary.get(summary_key(f"{COLLAPSE_DEMO[0]}-{COLLAPSE_DEMO[2]}", COLLAPSE_DEMO[1]))
+    demo = summary.get(summary_key(run_label(COLLAPSE_DEMO[0], COLLAPSE_DEMO[2]),
+                                   COLLAPSE_DEMO[1]))
     if demo is not None:
         figures[f"vanilla_collapse_{COLLAPSE_DEMO[1]}_modes"] = demo["modes"][0]
         figures[f"vanilla_collapse_{COLLAPSE_DEMO[1]}_hq_pct"] = demo["hq_pct"][0]

@@ -197,15 +197,15 @@ SN_LIPSCHITZ = 10.0
 # WGAN-GP as its paper trains it: Adam betas (0.5, 0.9), no decay, 5 critic steps per generator
 # step (with 1 critic step it collapsed to one mode, off the data, on both mixtures). It plays
 # WGAN_GP_ROUND_SHARE of the other methods' rounds; a round costs about five plain ones, so it
-# still gets about 4 times their compute (the benchmark's seconds show it).
+# still gets about 4 times their compute (lesson 05 prints its critic updates against theirs).
 WGAN_GP_BETAS = (0.5, 0.9)
 WGAN_GP_CRITIC_STEPS = 5
 WGAN_GP_LR = 2e-4
 WGAN_GP_ROUND_SHARE = 0.8
-# PacGAN's discriminator is twice as wide as the others: it sees two samples at once, and the
-# paper's is larger still (three maxout layers of 200 units with 5 pieces each). With the
-# plain width its samples spread far off the modes.
-PACGAN_HIDDEN = 256
+# PacGAN's discriminator is twice as wide as the others (PACGAN_HIDDEN, below, in the course's
+# recipe): it sees two samples at once, and the paper's is larger still (three maxout layers of
+# 200 units with 5 pieces each). With the plain width its samples spread far off the modes.
+PACGAN_WIDTH_FACTOR = 2
 # The R1 penalty's weight gamma (the loss adds gamma / 2 * E|grad D(x)|^2 at real points): on
 # the ring, seed 0, gamma 0.01 / 0.1 / 1 / 3 / 10 gave 82.5 / 81.5 / 85.1 / 80.7 / 65.1 % high
 # quality, all 8 modes.
@@ -243,6 +243,7 @@ SETTINGS: dict[str, Setting] = {
 }
 # The course setting's sizes, by name (lesson 05 draws codes of Z_DIM numbers).
 HIDDEN, DEPTH, Z_DIM = Networks().hidden, Networks().depth, Networks().z_dim
+PACGAN_HIDDEN = PACGAN_WIDTH_FACTOR * HIDDEN
 
 
 @dataclass
@@ -274,15 +275,17 @@ def _vanilla(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
     return MLPDiscriminator(2, net.hidden, net.depth), losses.get_loss_pair("non-saturating")
 
 
-def _pacgan2(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
-    hidden = PACGAN_HIDDEN * net.hidden // Networks().hidden  # twice the setting's width
+def _packed(net: Networks, parts: Parts, hidden: int) -> tuple[nn.Module, LossPair]:
     D = PackedDiscriminator(2, m=2, hidden=hidden, depth=net.depth, pack_fn=parts.pack)
     return D, losses.get_loss_pair("non-saturating")
 
 
+def _pacgan2(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
+    return _packed(net, parts, PACGAN_WIDTH_FACTOR * net.hidden)
+
+
 def _pacgan2_plain_width(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
-    D = PackedDiscriminator(2, m=2, hidden=net.hidden, depth=net.depth, pack_fn=parts.pack)
-    return D, losses.get_loss_pair("non-saturating")
+    return _packed(net, parts, net.hidden)
 
 
 def _minibatch_std(net: Networks, parts: Parts) -> tuple[nn.Module, LossPair]:
