@@ -28,8 +28,8 @@ $(STAMP): pyproject.toml
 	@echo "Installing PyTorch ($(TORCH)). It takes minutes: the CUDA build fills about 6 GB,"
 	@echo "the CPU build under 1 GB (the README says how to ask for it)."
 	$(BIN)/python -m pip install $(TORCH)
-	@echo "Installing the course, JupyterLab and the test tools (the dev extra)."
-	$(BIN)/python -m pip install -e ".[dev]"
+	@echo "Installing the course, JupyterLab and the test tools (the lab and dev extras)."
+	$(BIN)/python -m pip install -e ".[lab,dev]"
 	@echo '$(TORCH)' > $(STAMP)
 	@echo "Done: $(VENV) is ready. Later runs start at once."
 

@@ -4,7 +4,8 @@
 ``check_against_reference(fn, trial, hint)`` runs a ``trial`` (which builds its own fresh,
 seeded, non-constant inputs) once with the learner's function and once with the reference.
 Both print one line: ``[pass]``, ``[not yet]`` or ``[wrong] ... Hint: ...``, and in strict
-mode a wrong answer raises ``ExerciseNotDone``.
+mode a wrong answer raises ``ExerciseNotDone``. Both return a ``Verdict``: true after a pass,
+and silent as a cell's last value (the printed line is the answer).
 
 What they catch besides wrong numbers: a crash inside the learner's function (reported with
 the error and, for the classic ones, what usually causes it), a forgotten ``return`` (None,
@@ -28,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_course.exercises import Exercise, ExerciseNotDone, is_stub, strict_mode
+from gan_course.exercises import Exercise, ExerciseNotDone, Verdict, is_stub, strict_mode
 
 # Classic errors, by a pattern of their message, and what usually causes them.
 DIAGNOSES: list[tuple[str, str]] = [
@@ -71,12 +72,12 @@ def check_cases(
     hint: str,
     atol: float = 1e-4,
     hints: Mapping[str, str] | None = None,
-) -> bool:
+) -> Verdict:
     """Call the learner's function on each ``(args, expected)`` case and compare.
 
     ``expected`` is a hand-computed answer or ``Raises(SomeError)``. The reference must give
     the same answers (checked first: a disagreement is a bug in the course, not the learner's),
-    and its results set the expected types. Prints one line; returns True when all match.
+    and its results set the expected types. Prints one line; the Verdict is true when all match.
     """
     reference_results = [_outcome(fn.reference, args) for args, _ in cases]
     returned = [value for kind, value in reference_results if kind == "returned"]
@@ -114,7 +115,7 @@ def check_against_reference(
     hint: str,
     atol: float = 1e-4,
     hints: Mapping[str, str] | None = None,
-) -> bool:
+) -> Verdict:
     """Run ``trial(function)`` with the learner's function and with the reference; compare.
 
     ``trial`` must build its own fresh inputs each time (from a fixed seed), random rather
@@ -186,7 +187,7 @@ class _Recorder:
 
 
 def _check(fn: Exercise, run: Callable, expected: tuple[Any, list[Any]], hint: str,
-           atol: float, hints: Mapping[str, str], labels: list[str] | None = None) -> bool:
+           atol: float, hints: Mapping[str, str], labels: list[str] | None = None) -> Verdict:
     """Run ``run`` with the learner's function and compare with ``expected``: the reference's
     final result and the list of what each of the reference's calls returned."""
     name = fn.__name__
@@ -207,14 +208,14 @@ def _check(fn: Exercise, run: Callable, expected: tuple[Any, list[Any]], hint: s
     if problem is None:
         fn.status = "pass"
         print(f"[pass] {name}: correct.")
-        return True
+        return Verdict(True)
     fn.status = "wrong"
     chosen = next((text for key, text in hints.items() if key in problem), hint)
     return _report(fn, "wrong", f"{_sentence(problem)} Hint: {chosen}")
 
 
 def _crashed(fn: Exercise, error: Exception, hint: str, learner: _Recorder,
-             reference_returns: list[Any]) -> bool:
+             reference_returns: list[Any]) -> Verdict:
     """Report a crash: in the learner's function, or in the check using what it returned."""
     fn.status = "wrong"
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
@@ -256,12 +257,12 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _report(fn: Exercise, status: str, message: str) -> bool:
+def _report(fn: Exercise, status: str, message: str) -> Verdict:
     line = f"[{status}] {fn.__name__}: {message}"
     if strict_mode():
         raise ExerciseNotDone(line)
     print(line)
-    return False
+    return Verdict(False)
 
 
 def _difference(got: Any, expected: Any, atol: float, strict_types: bool,

@@ -178,7 +178,8 @@ def run_lab(args: argparse.Namespace, extra: list[str]) -> int:
     try:
         import jupyterlab  # noqa: F401
     except ImportError as error:
-        raise CommandError("JupyterLab is not installed here: pip install jupyterlab") from error
+        raise CommandError("JupyterLab is not installed here: pip install jupyterlab "
+                           "(or install the course with its lab extra: gan-course[lab])") from error
     dest = _destination(args.dest)
     written, backups = copy_lessons(dest, force=args.force, keep_existing=True)
     _report(written, dest, backups)

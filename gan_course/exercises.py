@@ -37,6 +37,29 @@ class ExerciseNotDone(AssertionError):
     """Raised in strict mode when an exercise is missing, wrong or unused."""
 
 
+class Verdict:
+    """What a check or a prediction found; ``passed`` is True, False, or None (no guess yet).
+
+    It reads as a bool (``if check_cases(...):`` runs the next check only after a pass). The
+    check has already printed its line, so as the last value of a notebook cell it shows
+    nothing more: Jupyter calls ``_ipython_display_`` instead of echoing ``True`` or ``False``.
+    """
+
+    __slots__ = ("passed",)
+
+    def __init__(self, passed: bool | None) -> None:
+        self.passed = passed
+
+    def __bool__(self) -> bool:
+        return bool(self.passed)
+
+    def __repr__(self) -> str:
+        return f"Verdict(passed={self.passed})"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the line the check printed says it all."""
+
+
 def strict_mode() -> bool:
     """True when ``$GAN_COURSE_STRICT`` is set to 1, true or yes."""
     return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes"}
@@ -132,28 +155,28 @@ def exercise_summary(exercises: list[Exercise] | None = None) -> list[dict[str, 
 
 def compare_prediction(
     name: str, predicted: Any, measured: float, tolerance: float, explanation: str
-) -> bool | None:
+) -> Verdict:
     """Predict-then-verify: set your guess before running the experiment, then compare.
 
     ``predicted`` is the learner's number (None while they have not guessed). Prints the
     measured value, whether the guess was within ``tolerance`` and the ``explanation``.
-    Returns None without a prediction, else whether it was close. Never an error: a wrong
-    prediction is how one learns.
+    Returns a ``Verdict``: passed None without a prediction, else whether it was close.
+    Never an error: a wrong prediction is how one learns.
     """
     if predicted is None:
         print(f"[predict] {name}: no prediction yet. Set it above and re-run; "
               f"measured {measured:.4g}.")
         print(f"          Why: {explanation}")
-        return None
+        return Verdict(None)
     try:
         guess = float(predicted)
     except (TypeError, ValueError):
         print(f"[predict] {name}: your prediction {predicted!r} is not a number; "
               f"measured {measured:.4g}.")
-        return None
+        return Verdict(None)
     close = abs(guess - float(measured)) <= tolerance
     verdict = "close" if close else "not quite"
     print(f"[predict] {name}: you said {guess:.4g}, the run measured {measured:.4g} ({verdict}, "
           f"tolerance {tolerance:g}).")
     print(f"          Why: {explanation}")
-    return close
+    return Verdict(close)

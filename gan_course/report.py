@@ -17,8 +17,10 @@ from pathlib import Path
 METRICS_ENV = "GAN_COURSE_METRICS_FILE"
 
 
-def report_metrics(lesson: str, **metrics: float | int | str) -> dict[str, float | int | str]:
-    """Print ``metrics`` as a small table, save them if the environment asks, return them."""
+def report_metrics(lesson: str, **metrics: float | int | str) -> None:
+    """Print ``metrics`` as a small table and save them if the environment asks.
+
+    Returns nothing, so a cell that ends with it shows the table once, not a dict after it."""
     if not metrics:
         raise ValueError("report_metrics needs at least one name=value figure")
     for name, value in metrics.items():
@@ -32,7 +34,6 @@ def report_metrics(lesson: str, **metrics: float | int | str) -> dict[str, float
     target = os.environ.get(METRICS_ENV)
     if target:
         _merge(Path(target), lesson, metrics)
-    return dict(metrics)
 
 
 def _merge(path: Path, lesson: str, metrics: dict) -> None:

@@ -40,7 +40,8 @@ def test_binder_requirements_ask_for_cpu_torch_and_the_course():
     lines = requirement_lines()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
     assert any(line.startswith("torch") for line in lines)
-    assert "." in lines, "the course itself: `.` is the repository root for repo2docker"
+    assert ".[lab]" in lines, ("the course itself with JupyterLab: `.` is the repository root "
+                               "for repo2docker")
     runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
     assert runtime.startswith("python-3.") and int(runtime.split(".")[1]) >= 10
 

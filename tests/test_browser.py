@@ -10,6 +10,7 @@ is missing (`.ci/run` installs Debian's chromium and chromium-driver).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -69,16 +70,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[str]:
-    """JupyterLab serving a folder with playground.ipynb; yields the notebook's URL."""
+@contextlib.contextmanager
+def jupyterlab_serving(tmp_path: Path, cells: list[str], name: str = "playground") -> Iterator[str]:
+    """JupyterLab serving a folder with NAME.ipynb holding ``cells``; yields its URL."""
     pytest.importorskip("jupyterlab", reason="needs JupyterLab")
     root = tmp_path / "root"
     root.mkdir()
     notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}})
-    notebook.cells = [nbformat.v4.new_code_cell(CELL)]
-    nbformat.write(notebook, root / "playground.ipynb")
+    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
+    nbformat.write(notebook, root / f"{name}.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
@@ -115,7 +116,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not answer:\n{log_path.read_text()}")
                 time.sleep(0.5)
-        yield f"{base}/lab/tree/playground.ipynb?token={token}"
+        yield f"{base}/lab/tree/{name}.ipynb?token={token}"
     finally:
         server.terminate()
         try:
@@ -123,6 +124,37 @@ def lab(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[str]:
+    """JupyterLab serving a folder with playground.ipynb; yields the notebook's URL."""
+    with jupyterlab_serving(tmp_path, [CELL]) as url:
+        yield url
+
+
+def open_and_run_first_cell(browser, url: str, progress=print) -> None:
+    """Open the notebook at ``url``, wait for its kernel, and run its first cell."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    wait = WebDriverWait(browser, STARTUP_S)
+    # The status bar says "Python 3 (ipykernel) | Idle" once the kernel has started.
+    wait.until(lambda d: "| Idle" in d.find_element(By.ID, "jp-main-statusbar").text)
+    progress("notebook open, kernel idle")
+    run = wait.until(lambda d: d.find_element(
+        By.CSS_SELECTOR, "[data-command='notebook:run-cell-and-select-next']"))
+    prompt = browser.find_element(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")
+    for attempt in range(3):  # a click that lands while the page is still settling is lost
+        progress(f"click run (attempt {attempt + 1})")
+        run.click()
+        try:
+            WebDriverWait(browser, 10).until(lambda d: "[ ]" not in prompt.text)
+            break
+        except TimeoutException:
+            continue
+    assert "[ ]" not in prompt.text, "the cell never started running"
 
 
 @pytest.fixture
@@ -151,23 +183,8 @@ def test_playground_step_button_redraws_in_jupyterlab(browser, lab, tmp_path):
     def progress(what: str) -> None:  # shown by pytest when the test fails
         print(f"{time.monotonic() - started:6.1f} s  {what}")
 
-    browser.get(lab)
+    open_and_run_first_cell(browser, lab, progress)
     wait = WebDriverWait(browser, STARTUP_S)
-    # The status bar says "Python 3 (ipykernel) | Idle" once the kernel has started.
-    wait.until(lambda d: "| Idle" in d.find_element(By.ID, "jp-main-statusbar").text)
-    progress("notebook open, kernel idle")
-    run = wait.until(lambda d: d.find_element(
-        By.CSS_SELECTOR, "[data-command='notebook:run-cell-and-select-next']"))
-    prompt = browser.find_element(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")
-    for attempt in range(3):  # a click that lands while the page is still settling is lost
-        progress(f"click run (attempt {attempt + 1})")
-        run.click()
-        try:
-            WebDriverWait(browser, 10).until(lambda d: "[ ]" not in prompt.text)
-            break
-        except TimeoutException:
-            continue
-    assert "[ ]" not in prompt.text, "the cell never started running"
 
     output = ".jp-OutputArea-output"
     image = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"{output} img.widget-image"))

@@ -60,7 +60,8 @@ def test_forgotten_return_is_named(capsys):
     def doubled(x):
         x * 2  # noqa: B018 - the bug under test
 
-    assert check_cases(doubled, [((torch.ones(2),), torch.full((2,), 2.0))], hint="h") is False
+    verdict = check_cases(doubled, [((torch.ones(2),), torch.full((2,), 2.0))], hint="h")
+    assert verdict.passed is False
     assert last_line(capsys) == ("[wrong] doubled: case 1: your function returned None: did you "
                                  "forget `return`? Hint: h")
 
@@ -71,7 +72,8 @@ def test_none_used_by_the_check_is_a_forgotten_return_not_a_traceback(capsys, mo
         x * 2  # noqa: B018 - the bug under test
 
     # the trial uses the result (.sum() on None fails in the check's own code)
-    assert check_against_reference(doubled, lambda fn: fn(torch.ones(2)).sum(), hint="h") is False
+    verdict = check_against_reference(doubled, lambda fn: fn(torch.ones(2)).sum(), hint="h")
+    assert verdict.passed is False
     line = last_line(capsys)
     assert line.startswith("[wrong] doubled: your function returned None: did you forget "
                            "`return`? (the check then stopped with AttributeError")
@@ -93,7 +95,7 @@ def test_none_unpacked_by_a_training_loop(capsys):
         d, g = fn(1.0, 2.0)   # what training.train does with a step function
         return d + g
 
-    assert check_against_reference(step_without_return, trial, hint="h") is False
+    assert check_against_reference(step_without_return, trial, hint="h").passed is False
     assert "your function returned None: did you forget `return`? (the check then stopped " \
            "with TypeError: cannot unpack" in last_line(capsys)
 
@@ -104,7 +106,7 @@ def test_wrong_type_used_by_the_check_names_the_type(capsys):
         return (x * 2).tolist()
 
     assert check_against_reference(as_list, lambda fn: fn(torch.ones(2)).mean(),
-                                   hint="h") is False
+                                   hint="h").passed is False
     line = last_line(capsys)
     assert line.startswith("[wrong] as_list: got list [2.0, 2.0], expected a tensor (the check "
                            "then stopped with AttributeError")
@@ -115,7 +117,8 @@ def test_a_crash_inside_the_function_is_still_its_own(capsys):
     def broken(x):
         return x.reshape(1, 2) @ torch.ones(3, 3)
 
-    assert check_against_reference(broken, lambda fn: fn(torch.ones(2)).sum(), hint="h") is False
+    verdict = check_against_reference(broken, lambda fn: fn(torch.ones(2)).sum(), hint="h")
+    assert verdict.passed is False
     line = last_line(capsys)
     assert "your function raised RuntimeError" in line and "shapes do not fit" in line
 
@@ -134,7 +137,7 @@ def test_a_crash_after_a_right_return_names_what_was_returned(capsys):
             raise KeyError("trial")
         return result
 
-    assert check_against_reference(right, trial, hint="h") is False
+    assert check_against_reference(right, trial, hint="h").passed is False
     assert last_line(capsys).startswith("[wrong] right: the check could not use what your "
                                         "function returned (a torch.float32 tensor of shape (2,))")
 
@@ -144,7 +147,8 @@ def test_tensor_where_a_float_is_expected_is_wrong(capsys):
     def total(x):
         return x.sum()
 
-    assert check_against_reference(total, lambda fn: fn(torch.arange(3.0)), hint="h") is False
+    verdict = check_against_reference(total, lambda fn: fn(torch.arange(3.0)), hint="h")
+    assert verdict.passed is False
     assert "use .item()" in last_line(capsys)
 
 
@@ -154,7 +158,7 @@ def test_integer_tensor_where_a_float_tensor_is_expected(capsys):
         return F.one_hot(labels, n)
 
     cases = [((torch.tensor([1, 0]), 2), torch.tensor([[0.0, 1.0], [1.0, 0.0]]))]
-    assert check_cases(one_hot, cases, hint="h") is False
+    assert check_cases(one_hot, cases, hint="h").passed is False
     assert "dtype torch.int64, expected torch.float32" in last_line(capsys)
 
 
@@ -169,7 +173,7 @@ def test_lost_gradient_is_caught(capsys):
         return penalty(x, create_graph=False)
 
     assert check_against_reference(no_graph, lambda fn: fn(torch.tensor([1.0, 2.0])),
-                                   hint="h") is False
+                                   hint="h").passed is False
     assert "create_graph=True" in last_line(capsys)
 
 
@@ -182,11 +186,13 @@ def test_answers_right_only_on_constant_inputs_fail_on_random_ones(capsys):
         return (a - b).mean().abs()
 
     constant = [((torch.zeros(4), torch.ones(4)), torch.tensor(1.0))]
-    assert check_cases(abs_of_mean, constant, hint="h") is True  # why constants are not enough
+    verdict = check_cases(abs_of_mean, constant, hint="h")
+    assert verdict.passed is True  # why constants are not enough
     g = torch.Generator().manual_seed(0)
-    assert check_against_reference(
+    verdict = check_against_reference(
         abs_of_mean, lambda fn: fn(torch.randn(8, generator=g.manual_seed(0)),
-                                   torch.randn(8, generator=g.manual_seed(1))), hint="h") is False
+                                   torch.randn(8, generator=g.manual_seed(1))), hint="h")
+    assert verdict.passed is False
 
 
 def test_a_case_that_must_raise(capsys):
@@ -201,12 +207,12 @@ def test_a_case_that_must_raise(capsys):
 
     cases = [((torch.zeros(4, 2), 2), torch.zeros(2, 4)),
              ((torch.zeros(6, 1), 4), Raises(ValueError))]
-    assert check_cases(pack_unchecked, cases, hint="h") is False
+    assert check_cases(pack_unchecked, cases, hint="h").passed is False
     line = last_line(capsys)
     # a reshape of 6 numbers into rows of 4 fails inside torch: reported, not raised
     assert line.startswith("[wrong]") and "RuntimeError" in line
     cases[1] = ((torch.zeros(8, 1), 3), Raises(ValueError))
-    assert check_cases(pack_unchecked, cases, hint="h") is False
+    assert check_cases(pack_unchecked, cases, hint="h").passed is False
 
 
 def test_a_wrong_hand_computed_case_is_a_course_bug():
@@ -267,7 +273,7 @@ def test_training_trace_catches_missing_zero_grad_and_detach(capsys, bug, hint):
     def buggy(*args):
         return train_step(*args, **bug)
 
-    assert check_against_reference(buggy, trace_of, hint="h", hints=TRAINING_HINTS) is False
+    assert check_against_reference(buggy, trace_of, hint="h", hints=TRAINING_HINTS).passed is False
     assert hint in last_line(capsys)
 
 
@@ -276,7 +282,7 @@ def test_training_trace_passes_the_right_step(capsys):
     def right(*args):
         return train_step(*args)
 
-    assert check_against_reference(right, trace_of, hint="h", hints=TRAINING_HINTS) is True
+    assert check_against_reference(right, trace_of, hint="h", hints=TRAINING_HINTS).passed is True
 
 
 def test_a_crash_becomes_wrong_with_a_diagnosis(capsys):
@@ -294,7 +300,7 @@ def test_a_crash_becomes_wrong_with_a_diagnosis(capsys):
     def no_detach(*args):
         return step_without_retain(*args)
 
-    assert check_against_reference(no_detach, trace_of, hint="h") is False
+    assert check_against_reference(no_detach, trace_of, hint="h").passed is False
     line = last_line(capsys)
     assert "RuntimeError" in line and "fake.detach()" in line
 
@@ -333,11 +339,11 @@ def test_summary_counts_the_lessons_calls_after_the_check(monkeypatch, capsys):
 
 
 def test_compare_prediction(capsys):
-    assert compare_prediction("modes", None, 8, 0.5, "why") is None
+    assert compare_prediction("modes", None, 8, 0.5, "why").passed is None
     assert "no prediction yet" in capsys.readouterr().out
-    assert compare_prediction("modes", 7, 8, 0.5, "why") is False
-    assert compare_prediction("modes", 8, 8.2, 0.5, "why") is True
-    assert compare_prediction("modes", "eight", 8, 0.5, "why") is None
+    assert compare_prediction("modes", 7, 8, 0.5, "why").passed is False
+    assert compare_prediction("modes", 8, 8.2, 0.5, "why").passed is True
+    assert compare_prediction("modes", "eight", 8, 0.5, "why").passed is None
 
 
 def test_make_lessons_writes_the_stub_the_mechanism_recognises():
@@ -350,3 +356,18 @@ def test_make_lessons_writes_the_stub_the_mechanism_recognises():
                                   "    ### END SOLUTION\n"), namespace)
     stubbed = exercise(reference=lambda x: -x)(namespace["f"])
     assert stubbed(3) == -3
+
+
+def test_a_verdict_reads_as_a_bool_and_shows_nothing_as_a_cells_last_value():
+    """The check prints its line; IPython must not echo True/False under it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from gan_course.exercises import Verdict
+
+    assert bool(Verdict(True)) and not Verdict(False) and not Verdict(None)
+    assert repr(Verdict(False)) == "Verdict(passed=False)"
+    # Jupyter's kernel sends a cell's last value only when the formatter produced some data.
+    formatter = InteractiveShell.instance().display_formatter
+    assert formatter.format(Verdict(False)) == ({}, {})
+    assert formatter.format(Verdict(True)) == ({}, {})
+    assert formatter.format(False)[0] == {"text/plain": "False"}  # what a bool would show

@@ -54,9 +54,9 @@ def test_strict_mode_refuses_the_fallback(monkeypatch):
 def test_check_cases_reports_pass_not_yet_wrong(capsys, monkeypatch):
     monkeypatch.delenv(STRICT_ENV, raising=False)
     cases = [((2.0,), 4.0), ((torch.tensor([1.0, 3.0]),), torch.tensor([1.0, 9.0]))]
-    assert check_cases(written, cases, hint="square it") is True
-    assert check_cases(unwritten, cases, hint="square it") is False
-    assert check_cases(wrong, cases, hint="square it") is False
+    assert check_cases(written, cases, hint="square it").passed is True
+    assert check_cases(unwritten, cases, hint="square it").passed is False
+    assert check_cases(wrong, cases, hint="square it").passed is False
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("[pass] written")
     assert out[1].startswith("[not yet] unwritten")
@@ -82,8 +82,8 @@ def test_check_against_reference_uses_fresh_inputs(monkeypatch, capsys):
         torch.manual_seed(0)
         return fn(torch.randn(4))
 
-    assert check_against_reference(written, trial, hint="x*x") is True
-    assert check_against_reference(wrong, trial, hint="x*x") is False
+    assert check_against_reference(written, trial, hint="x*x").passed is True
+    assert check_against_reference(wrong, trial, hint="x*x").passed is False
 
 
 def test_strict_mode_turns_failed_checks_into_errors(monkeypatch):
@@ -101,5 +101,5 @@ def test_descriptions_are_compared_as_text(capsys, monkeypatch):
     def layers(x):
         return "Conv2d -> Tanh"
 
-    assert check_cases(layers, [((1.0,), "Conv2d -> ReLU")], hint="h") is False
+    assert check_cases(layers, [((1.0,), "Conv2d -> ReLU")], hint="h").passed is False
     assert "'Conv2d -> Tanh'" in capsys.readouterr().out

@@ -200,3 +200,21 @@ def test_negative_seed_shows_a_message(explorer):
     assert "seed B must be 0 or more" in explorer.status.value
     explorer.seed.value, explorer.seed_b.value = 3, 2
     assert "must be" not in explorer.status.value
+
+
+def test_response_ms_times_a_twin_and_leaves_the_shown_sliders_alone(explorer):
+    """In a browser, moving the displayed sliders made one open at an old value: time a twin."""
+    explorer.sliders[1].value = 0.7
+    before_image = picture(explorer.image)
+    seen = []
+    explorer.sliders[0].observe(lambda change: seen.append(change["new"]), names="value")
+    assert explorer.response_ms(repeats=5) > 0
+    assert seen == [] and explorer.sliders[0].value == 0.0 and explorer.sliders[1].value == 0.7
+    assert picture(explorer.image) == before_image
+
+
+def test_pictures_keep_their_proportions_and_fit_the_width(explorer):
+    for image in (explorer.image, explorer.interp_image, explorer.path_image):
+        assert image.layout.max_width == "calc(100% - 4px)" and image.layout.height == "auto"
+        assert image.layout.object_fit == "contain"
+    assert explorer.path_image in explorer.children  # its own row, not beside another image

@@ -92,7 +92,7 @@ def lessons_block(url: str, root: Path = ROOT) -> str:
             f"| [![Open in Colab]({COLAB_BADGE})]({colab_url(slug, relative)}) |")
     install = (
         "```bash\n"
-        f'pip install "gan-course @ git+{url}"\n'
+        f'pip install "gan-course[lab] @ git+{url}"\n'
         "gan-course lab      # copies the lessons into ./gan-course-lessons, opens JupyterLab\n"
         "```")
     return "\n".join([NOTE, "", *rows, "", install])

@@ -28,9 +28,17 @@ from gan_course.images import images_to_png
 from gan_course.latent import latent_directions, lerp, slerp
 from gan_course.widgets.latent_controls import code_for_seed, offset_sliders, other_seed
 from gan_course.widgets.status import error_html, status_html
-from gan_course.widgets.timing import slider_response_ms
+from gan_course.widgets.timing import close_tree, slider_response_ms
 
 PATH_STEPS = 9  # images in the strip that shows the whole interpolation path
+WRAP = widgets.Layout(flex_flow="row wrap")  # rows of controls wrap in a narrow window
+
+
+def picture_layout() -> widgets.Layout:
+    """An image at its own proportions, at most as wide as the notebook (then scaled down;
+    4 px less for the widget margins, so no scroll bar appears)."""
+    return widgets.Layout(max_width="calc(100% - 4px)", height="auto", object_fit="contain",
+                          align_self="flex-start")
 
 
 class LatentExplorer(widgets.VBox):
@@ -54,19 +62,24 @@ class LatentExplorer(widgets.VBox):
         self._quiet = False  # True while several controls change at once
         self._z_seed = code_for_seed(seed, self.z_dim)
         self._make_controls(seed, seed_a, seed_b, slider_range)
-        self.image = widgets.Image(value=self._png(self.current_code()), format="png")
-        self.path_image = widgets.Image(value=b"", format="png")
-        self.interp_image = widgets.Image(value=b"", format="png")
+        # Images keep their proportions (never stretched to the sliders' height) and the
+        # path strip shrinks to the notebook's width instead of being cut off.
+        self.image = widgets.Image(value=self._png(self.current_code()), format="png",
+                                   layout=picture_layout())
+        self.path_image = widgets.Image(value=b"", format="png", layout=picture_layout())
+        self.interp_image = widgets.Image(value=b"", format="png", layout=picture_layout())
         self.interp_info = widgets.HTML(value="")
         self.status = widgets.HTML(value="")
         super().__init__(children=[
             widgets.HTML(value="<b>Latent directions</b>"),
-            widgets.HBox([self.seed, self.randomise_button, self.zero_button]),
+            widgets.HBox([self.seed, self.randomise_button, self.zero_button], layout=WRAP),
             widgets.HBox([widgets.VBox(self.sliders), self.image]),
             widgets.HTML(value="<b>Interpolation from seed A to seed B</b>"),
-            widgets.HBox([self.seed_a, self.seed_b, self.mode]),
-            widgets.HBox([self.t_slider, self.interp_info]),
-            widgets.HBox([self.interp_image, self.path_image]),
+            widgets.HBox([self.seed_a, self.seed_b, self.mode], layout=WRAP),
+            widgets.HBox([self.t_slider, self.interp_info], layout=WRAP),
+            self.interp_image,
+            widgets.HTML(value=f"the whole path, t = 0 to 1 in {PATH_STEPS} steps:"),
+            self.path_image,
             self.status,
         ])
         self._draw_interpolation(path_too=True)
@@ -117,12 +130,21 @@ class LatentExplorer(widgets.VBox):
     # --- reacting to the controls -------------------------------------------------------------
 
     def response_ms(self, repeats: int = 50) -> float:
-        """Median milliseconds from moving the first slider to the new image being set.
+        """Median milliseconds the kernel takes from a slider move to the new image being set.
 
         Setting ``slider.value`` re-renders synchronously (z -> G(z) -> PNG -> image), so
-        timing the assignment times the whole update. The slider is put back afterwards.
+        timing the assignment times the kernel's whole update; the browser's drawing comes on
+        top. It is timed on an undisplayed twin (same generator, directions and seeds), so
+        the sliders on screen never move: a browser showing them could write an old value
+        back after the measurement.
         """
-        return slider_response_ms(self.sliders[0], repeats)
+        twin = LatentExplorer(self.G, seed=self.seed.value, scale=self.scale,
+                              seed_a=self.seed_a.value, seed_b=self.seed_b.value,
+                              directions=self.directions)
+        try:
+            return slider_response_ms(twin.sliders[0], repeats)
+        finally:
+            close_tree(twin)
 
     def _on_code_change(self, change: object = None) -> None:
         if not self._quiet:
