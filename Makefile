@@ -3,6 +3,7 @@
 #
 #   make lab     open the course (JupyterLab on lessons/)
 #   make test    lint, unit tests, launch checks, then every lesson and solution notebook
+#   make site    the executed lessons as a static website in build/site (offline; SITE_ARGS="--only 01")
 #   make clean   remove .venv and build leftovers, to start over
 #
 # TORCH is what pip is asked for to get PyTorch. On Linux without an NVIDIA GPU a CPU-only
@@ -17,7 +18,7 @@ STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint unit launch mutants notebooks lessons bench clean torch-note
+.PHONY: lab test lint unit launch mutants notebooks lessons bench site clean torch-note
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -73,6 +74,16 @@ lessons: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --json benchmark.json
+
+# The course as a website (tools/build_site.py): each solution is executed into
+# build/site-notebooks (again only once it changes), then Sphinx writes build/site.
+# SITE_ARGS="--only 01 --executed DIR" builds one lesson, reusing notebooks that
+# `python -m benchmarks --keep DIR` executed. The site extra is installed on first use.
+site: $(STAMP)
+	@$(BIN)/python -c "import sphinx, myst_nb, furo, jupyter_server_mathjax" 2>/dev/null || \
+		{ echo "Installing the site extra (Sphinx, myst-nb, furo, MathJax) into $(VENV)."; \
+		  $(BIN)/python -m pip install -e ".[site]"; }
+	$(BIN)/python tools/build_site.py $(SITE_ARGS)
 
 # Start over: the environment and what building the package leaves behind (not lessons/,
 # not your notebooks, not the data cache in ~/.cache/gan_course).
