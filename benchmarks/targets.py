@@ -100,6 +100,15 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("memo_flagged_copier", "==", 1),
         ("memo_flagged_gan", "==", 0),
     ],
+    "10": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        # issue 17: the shipped InfoGAN's categorical code recovers the digits (Hungarian
+        # matching, the evaluation classifier as judge); a continuous code tracks stroke mass
+        ("infogan_code_acc", ">=", 0.8),
+        ("infogan_cont_corr", ">=", 0.5),
+        ("infogan_live_code_acc", ">=", 0.6),
+    ],
     "playground": [("playground_fps", ">=", 5)],
 }
 

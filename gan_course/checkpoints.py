@@ -1,6 +1,6 @@
 """Save and load model weights, and the small pretrained weights shipped with the course
-(lessons 02-07 load those through each model's ``from_pretrained``; ``tools/train_weights.py``
-writes them, and ``mnist.py`` checks its downloads with ``file_digest``).
+(lessons 02-07 and 10 load those through each model's ``from_pretrained``;
+``tools/train_weights.py`` writes them, and ``mnist.py`` checks its downloads with ``file_digest``).
 
 A checkpoint is a file holding ``{"state_dict": ..., "meta": {...}}``. Every file is
 identified by its SHA-256 digest, so a damaged or swapped file is caught before it is used.

@@ -1,4 +1,4 @@
-"""Choosing where tensors live, and making runs repeatable (every lesson, 01 to 07).
+"""Choosing where tensors live, and making runs repeatable (every lesson).
 
 The course runs on whatever the learner has: an NVIDIA GPU (CUDA), an Apple GPU (MPS),
 or the CPU. ``pick_device()`` takes the first of those that works, unless the environment

@@ -1,5 +1,5 @@
 """Showing a lesson's measured figures, and handing them to the benchmark (every lesson).
-Every lesson, 01 to 07, reports its figures here; ``python -m benchmarks`` collects them.
+Every lesson reports its figures here; ``python -m benchmarks`` collects them.
 
 ``report_metrics("01", ring_modes=8, ...)`` prints the figures for the learner. When the
 environment variable ``GAN_COURSE_METRICS_FILE`` names a JSON file (the benchmark sets it),

@@ -1,4 +1,4 @@
-"""The GAN training loop, written out step by step (lessons 01-07 train with it).
+"""The GAN training loop, written out step by step (lessons 01-07 and 10 train with it).
 
 One round of the game is
 
