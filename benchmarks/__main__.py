@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import mode_collapse
-from benchmarks.playground import measure_fps
+from benchmarks.playground import measure_all
 from benchmarks.targets import check_targets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"lessons": results}
     if not args.only or "playground" in args.only:
         print("measuring the playground's frame rate ...", flush=True)
-        playground = {"playground_fps": round(measure_fps(), 2)}
+        playground = measure_all()
         playground["targets"] = check_targets("playground", playground)
         ok = ok and all(t["met"] for t in playground["targets"])
         report["playground"] = playground

@@ -1,11 +1,12 @@
-"""In a real browser, JupyterLab shows the 2-D GAN playground and its step button redraws it.
+"""In a real browser, JupyterLab shows the 2-D GAN playground and its "round" button redraws it.
 
 Starts JupyterLab on 127.0.0.1 (free port, token) in a temporary folder holding a one-cell
 notebook that shows the widget, opens it in headless Chromium through Selenium and
-ChromeDriver, runs the cell, clicks "step", and checks that the picture's pixels changed and
-the status line moved to step 1. The screenshot goes to $GAN_COURSE_SCREENSHOT (default: the
-test's temporary folder). Skipped, with the reason, where Chromium, ChromeDriver or Selenium
-is missing (`.ci/run` installs Debian's chromium and chromium-driver).
+ChromeDriver, runs the cell, clicks "round" (one D and one G step), and checks that the
+picture's pixels changed and the status line moved to step 1. The screenshot goes to
+$GAN_COURSE_SCREENSHOT (default: the test's temporary folder). Skipped, with the reason,
+where Chromium, ChromeDriver or Selenium is missing (`.ci/run` installs Debian's chromium
+and chromium-driver).
 """
 
 from __future__ import annotations
@@ -194,9 +195,9 @@ def test_playground_step_button_redraws_in_jupyterlab(browser, lab, tmp_path):
     status = browser.find_element(By.CSS_SELECTOR, f"{output} .widget-html")
     assert "step 0" in status.text, status.text
 
-    step = browser.find_element(By.XPATH, "//button[normalize-space()='step']")
+    step = browser.find_element(By.XPATH, "//button[normalize-space()='round']")
     step.click()
-    progress("clicked step")
+    progress("clicked round")
     WebDriverWait(browser, STEP_S).until(lambda d: "step 1" in status.text)
     after = WebDriverWait(browser, STEP_S).until(
         lambda d: (pixels := d.execute_script(PIXELS_JS, image)) != before and pixels)

@@ -8,26 +8,40 @@ from __future__ import annotations
 import ast
 import asyncio
 import copy
+import io
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 import gan_course
 from gan_course.data2d import get_dataset
 from gan_course.losses import LOSS_PAIRS
 from gan_course.playground import (
+    DrawnData,
     Playground,
     PlaygroundSettings,
+    drawn_extent,
+    grid_density,
+    js_divergence,
     torch_threads,
+    validate_points,
     validate_settings,
 )
-from gan_course.playground_view import PlaygroundView, _block_means
-from gan_course.widgets.playground_widget import PlaygroundWidget
+from gan_course.playground_view import (
+    PlaygroundView,
+    _block_means,
+    nice_range,
+    pixel_to_plane,
+    steps_range,
+)
+from gan_course.widgets.playground_widget import PlaygroundWidget, playground_widget
 
 torch.set_num_threads(1)
 
@@ -92,6 +106,145 @@ def test_the_d_step_moves_only_d_and_the_g_step_only_g():
     pg.step(1)
     assert torch.equal(parameters(pg.D), d_before)
     assert not torch.equal(parameters(pg.G), g_before)
+
+
+def test_d_only_step_moves_only_d_and_is_the_update_written_out_by_hand():
+    """Oracle: one D update on copies, with the batch drawn as ``_batch`` documents."""
+    pg = Playground(hidden=16, batch_size=8, lr_d=0.02)
+    G, D = copy.deepcopy(pg.G), copy.deepcopy(pg.D)
+    g_before = parameters(pg.G)
+    opt_d = torch.optim.Adam(D.parameters(), lr=0.02, betas=(0.5, 0.999))
+    rng = torch.Generator().manual_seed(0)
+    real = get_dataset("ring").sample(8, rng)
+    fake = G(torch.randn(8, 2, generator=rng)).detach()
+    pair = LOSS_PAIRS["non-saturating"]
+    d_loss = pair.d_loss(D, real, fake)
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_after = pair.g_loss(D(fake))  # G's loss on the same fakes, after D's update
+
+    assert pg.step_d(1) == pytest.approx((d_loss.item(), g_after.item()), rel=1e-6)
+    assert torch.equal(parameters(pg.G), g_before) and pg.opt_g.state == {}
+    assert torch.allclose(parameters(pg.D), parameters(D), atol=1e-7)
+    assert pg.step_count == 1 and pg.divergence_steps == [0, 1]
+
+
+@pytest.mark.parametrize("loss", ["non-saturating", "wgan-gp"])
+def test_g_only_step_moves_only_g(loss):
+    pg = Playground(hidden=16, batch_size=32, loss=loss)
+    d_before, g_before = parameters(pg.D), parameters(pg.G)
+    d_value, g_value = pg.step_g(2)
+    assert torch.equal(parameters(pg.D), d_before) and pg.opt_d.state == {}
+    assert not torch.equal(parameters(pg.G), g_before)
+    assert math.isfinite(d_value) and math.isfinite(g_value)
+    assert len(pg.history.d_loss) == len(pg.history.g_loss) == 2 and pg.step_count == 2
+
+
+def test_js_divergence_by_hand():
+    assert js_divergence(np.ones((3, 3)), np.ones((3, 3))) == pytest.approx(0.0, abs=1e-12)
+    disjoint_p, disjoint_q = np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [3, 1]])
+    assert js_divergence(disjoint_p, disjoint_q) == pytest.approx(math.log(2), rel=1e-12)
+    # p = (1, 0), q = (1/2, 1/2): m = (3/4, 1/4); KL(p|m) = log 4/3,
+    # KL(q|m) = 1/2 log(2/3) + 1/2 log 2 = 1/2 log 4/3; JS = 3/4 log 4/3
+    assert js_divergence(np.array([1.0, 0.0]), np.array([5.0, 5.0])) == pytest.approx(
+        0.75 * math.log(4 / 3), rel=1e-12)
+
+
+def test_js_divergence_is_the_entropy_of_the_mixture_minus_the_mean_entropy():
+    """A second computation: JS(p, q) = H(m) - (H(p) + H(q)) / 2."""
+    rng = np.random.default_rng(0)
+    p, q = rng.random(50), rng.random(50) * (rng.random(50) > 0.3)
+    p, q = p / p.sum(), q / q.sum()
+
+    def entropy(r):
+        r = r[r > 0]
+        return -float(np.sum(r * np.log(r)))
+
+    expected = entropy((p + q) / 2) - (entropy(p) + entropy(q)) / 2
+    assert js_divergence(p, q) == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("p, q, words", [
+    (np.ones(3), np.ones(4), "same shape"),
+    (np.array([1.0, -1.0]), np.ones(2), "non-negative"),
+    (np.zeros(2), np.ones(2), "not all zero"),
+])
+def test_js_divergence_refuses_what_is_not_a_density(p, q, words):
+    with pytest.raises(ValueError, match=words):
+        js_divergence(p, q)
+
+
+def test_grid_density_puts_a_point_in_its_cell_and_clamps_points_outside():
+    # grid over [-2, 2] with 5 ticks: -2, -1, 0, 1, 2; a narrow kernel at (x=-2, y=1)
+    density = grid_density(torch.tensor([[-2.0, 1.0]]), extent=2.0, resolution=5,
+                           bandwidth=0.01)
+    assert density.sum() == pytest.approx(1.0) and density[3, 0] == pytest.approx(1.0)
+    # two points: half the mass each, rows are y, columns are x
+    two = grid_density(torch.tensor([[1.0, 0.0], [0.0, -2.0]]), 2.0, 5, 0.01)
+    assert two[2, 3] == pytest.approx(0.5) and two[0, 2] == pytest.approx(0.5)
+    far = grid_density(torch.tensor([[100.0, 0.0]]), 2.0, 5, 0.3)
+    edge = grid_density(torch.tensor([[2.0, 0.0]]), 2.0, 5, 0.3)
+    assert np.array_equal(far, edge)
+    # the kernel's values by hand: h = 1, a point at (0, 0), the cell (x=1, y=0) gets e^-1/2
+    wide = grid_density(torch.zeros(1, 2), 2.0, 5, 1.0)
+    assert wide[2, 3] / wide[2, 2] == pytest.approx(math.exp(-0.5))
+
+
+def test_divergence_history_starts_near_log_2_and_follows_every_step_call():
+    pg = Playground(hidden=16, batch_size=32)
+    assert pg.divergence_steps == [0] and pg.divergences[0] > 0.6  # G's points sit at the centre
+    pg.step(2)
+    pg.step_d(1)
+    assert pg.divergence_steps == [0, 2, 3] and len(pg.divergences) == 3
+    assert all(0 <= value <= math.log(2) + 1e-9 for value in pg.divergences)
+    assert pg.divergences[-1] == pytest.approx(pg.divergence())
+    # D moved, G did not: the divergence (of the data and G) is unchanged by the D step
+    assert pg.divergences[-1] == pg.divergences[-2]
+    state = pg.state()
+    assert state.divergences == pg.divergences and state.divergence_steps == [0, 2, 3]
+
+
+@pytest.mark.parametrize("points, words", [
+    ([1.0, 2.0, 3.0], "shape (N, 2)"),
+    ([[1.0, 2.0, 3.0]], "shape (N, 2)"),
+    ([[0.0, 0.0]], "at least 2 points"),
+    ([[0.0, 0.0], [1.0, float("nan")], [float("inf"), 0.0]],
+     "2 row(s) are not, the first is row 1"),
+    ([["a", "b"], ["c", "d"]], "pairs of numbers"),
+])
+def test_validate_points_explains_what_is_wrong(points, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        validate_points(points)
+
+
+def test_drawn_points_are_a_data_set_the_engine_trains_on():
+    points = [[0.0, 0.0], [1.0, 1.0], [-1.0, 0.5]]
+    assert validate_points(points).dtype == torch.float32
+    assert drawn_extent(torch.tensor(points)) == 1.5  # 1.25 * 1 -> up to a multiple of 0.5
+    assert drawn_extent(torch.tensor([[0.1, 0.0]])) == 1.0
+    assert drawn_extent(torch.tensor([[0.0, -3.0]])) == 4.0  # 3.75 -> 4
+    exact = DrawnData(torch.tensor(points), extent=1.5, jitter=0.0)
+    rows = exact.sample(50, torch.Generator().manual_seed(0))
+    assert all(row.tolist() in points for row in rows)
+    pg = Playground(hidden=16, batch_size=32)
+    pg.step(1)
+    pg.set_points(points)
+    assert pg.settings.dataset == "drawn" and pg.step_count == 0 and pg.data.extent == 1.5
+    assert pg.state().n_modes is None and pg.mode_text() == "modes n/a"
+    d_value, g_value = pg.step(2)
+    assert math.isfinite(d_value) and math.isfinite(g_value)
+    with pytest.raises(ValueError, match="at least 2"):
+        pg.set_points([[0.0, 0.0]])
+    assert len(pg.drawn.points) == 3  # a refused drawing changes nothing
+    assert Playground(hidden=16, points=points).settings.dataset == "drawn"
+
+
+def test_drawn_needs_points():
+    with pytest.raises(ValueError, match="needs points"):
+        Playground(hidden=16, dataset="drawn")
+    with pytest.raises(ValueError, match="no points drawn"):
+        Playground(hidden=16).update(dataset="drawn")
 
 
 def test_engine_is_repeatable_and_switches_game_midway():
@@ -249,7 +402,7 @@ def test_divergence_is_shown_not_raised(monkeypatch):
 
 
 def test_play_and_pause_on_an_event_loop():
-    widget = PlaygroundWidget(steps_per_frame=2)
+    widget = PlaygroundWidget(PlaygroundSettings(steps_per_frame=2))
     before = bytes(widget.image.value)
 
     async def play_a_little() -> None:
@@ -278,3 +431,157 @@ def test_torch_threads_are_restored():
     with torch_threads(before + 1):
         assert torch.get_num_threads() == before + 1
     assert torch.get_num_threads() == before
+
+
+# --- drawing on the picture, the divergence chart, two losses, the layout -------------------------
+
+
+def test_pixel_to_plane_by_hand():
+    box = (10.0, 20.0, 100.0, 80.0)  # left, top, width, height in image pixels
+    assert pixel_to_plane(10, 20, box, 2.0) == (-2.0, 2.0)  # top left corner
+    assert pixel_to_plane(110, 100, box, 2.0) == (2.0, -2.0)  # bottom right corner
+    assert pixel_to_plane(35, 80, box, 2.0) == pytest.approx((-1.0, -1.0))
+    assert pixel_to_plane(9, 50, box, 2.0) is None and pixel_to_plane(50, 101, box, 2.0) is None
+    with pytest.raises(ValueError, match="positive"):
+        pixel_to_plane(0, 0, (0, 0, 0, 10), 1.0)
+
+
+def test_map_box_is_where_matplotlib_draws_the_plane():
+    """Second computation: matplotlib's own data -> pixel transform of the first panel."""
+    view = PlaygroundView()
+    view.draw(Playground(hidden=16).state())
+    height = view.canvas.get_width_height()[1]
+    for x, y in [(0.0, 0.0), (1.2, -0.7), (-1.4, 1.1)]:
+        px, py = view.ax_map.transData.transform((x, y))
+        assert pixel_to_plane(px, height - py, view.map_box, 1.5) == pytest.approx((x, y),
+                                                                                   abs=1e-6)
+
+
+def test_nice_range_and_steps_range_by_hand():
+    assert nice_range(0.13, 1.87) == pytest.approx((0.0, 2.0))  # step 1 (>= 1.74 / 3)
+    assert nice_range(0.13, 1.87, ticks=4) == pytest.approx((0.0, 2.0))  # step 0.5
+    assert nice_range(-0.72, -0.41) == pytest.approx((-0.8, -0.4))  # step 0.2 (>= 0.31 / 3)
+    assert nice_range(-0.72, -0.41, ticks=4) == pytest.approx((-0.8, -0.4))  # step 0.1
+    assert nice_range(1.07, 1.31) == pytest.approx((1.0, 1.4))  # step 0.1 (>= 0.24 / 3)
+    assert [steps_range(s) for s in (0, 200, 201, 401, 1601)] == [200, 200, 400, 800, 3200]
+
+
+def test_a_frame_drawn_over_the_background_is_the_full_picture():
+    """Oracle for the partial redraw: a view that drew another state first and then only
+    redrew the moving parts gives the same pixels as a fresh view that drew everything."""
+    pg = Playground(hidden=16)
+    pg.step(2)
+    first = pg.state()
+    second = replace(first, fake=first.fake * 0.5, d_map=first.d_map[::-1].copy(),
+                     push_from=first.push_from * 0.5, push=-first.push)
+    reused, fresh = PlaygroundView(), PlaygroundView()
+    reused.draw(first)
+    picture = reused.draw(second)
+    assert reused.full_redraws == 1  # the second frame was drawn over the background
+    assert _pixels(picture) == _pixels(fresh.draw(second))
+    assert _pixels(picture) != _pixels(reused.draw(first))
+
+
+def _pixels(png: bytes) -> bytes:
+    return Image.open(io.BytesIO(png)).convert("RGBA").tobytes()
+
+
+def test_widget_d_step_and_g_step_buttons_move_one_player():
+    widget = PlaygroundWidget(PlaygroundSettings(batch_size=64))
+    g_before, d_before = parameters(widget.engine.G), parameters(widget.engine.D)
+    widget.d_step_button.click()
+    assert torch.equal(parameters(widget.engine.G), g_before)
+    assert not torch.equal(parameters(widget.engine.D), d_before)
+    d_after = parameters(widget.engine.D)
+    widget.g_step_button.click()
+    assert torch.equal(parameters(widget.engine.D), d_after)
+    assert not torch.equal(parameters(widget.engine.G), g_before)
+    widget.round_button.click()
+    assert widget.engine.step_count == 3 and "step 3" in widget.status.value
+    assert f"JS {widget.engine.divergences[-1]:.3f}" in widget.status.value
+
+
+def test_clicks_on_the_first_panel_draw_a_data_set():
+    widget = PlaygroundWidget()
+    left, top, width, height = widget.view.map_box
+
+    def click(u: float, v: float) -> None:  # u, v: share of the panel's width and height
+        widget._on_picture_event({"type": "click", "dataX": left + u * width,
+                                  "dataY": top + v * height})
+
+    click(0.5, 0.5)  # the centre of the plane
+    assert widget.drawn == [pytest.approx((0.0, 0.0))] and "one more" in widget.status.value
+    assert widget.engine.settings.dataset == "ring"  # one point is not a data set yet
+    click(1.2, 0.5)  # outside the panel: ignored
+    widget._on_picture_event({"type": "mousemove", "dataX": left, "dataY": top})
+    before = bytes(widget.image.value)
+    click(0.75, 0.25)  # x = 1.5 * 0.5, y = -1.5 * -0.5 on the ring's square
+    assert widget.drawn[1] == pytest.approx((0.75, 0.75))
+    assert widget.engine.settings.dataset == "drawn" and widget.dataset_menu.value == "drawn"
+    assert widget.engine.data.extent == 1.5 and widget.engine.step_count == 0
+    assert bytes(widget.image.value) != before and "2 point(s) drawn" in widget.status.value
+    assert widget.step_once() and widget.engine.step_count == 1
+    widget.clear_drawing()
+    assert widget.drawn == [] and widget.engine.settings.dataset == "drawn"
+
+
+def test_two_losses_side_by_side_start_from_the_same_networks():
+    widget = playground_widget(compare="minimax", steps_per_frame=1)
+    main, other = widget.engine, widget.compare_engine
+    assert other.settings.loss == "minimax" and main.settings.loss == "non-saturating"
+    assert torch.equal(parameters(main.G), parameters(other.G))
+    assert bytes(widget.compare_image.value).startswith(PNG_SIGNATURE)
+    widget.run_frames(1)
+    assert main.step_count == other.step_count == main.settings.steps_per_frame
+    assert not torch.equal(parameters(main.G), parameters(other.G))  # the losses differ
+    widget.compare_menu.value = "none"
+    assert widget.compare_engine is None and widget.compare_image.layout.display == "none"
+
+
+def test_drawing_and_settings_apply_to_both_runs():
+    widget = playground_widget(compare="least-squares", steps_per_frame=1)
+    widget.add_point(0.0, 0.0)
+    widget.add_point(1.0, 0.0)
+    main, other = widget.engine, widget.compare_engine
+    assert other.settings.dataset == "drawn" and torch.equal(other.drawn.points,
+                                                             main.drawn.points)
+    widget.lr_d_box.value = 2e-3  # a setting applies to both, each keeps its loss
+    assert other.settings.lr_d == 2e-3 and other.settings.loss == "least-squares"
+    widget.dataset_menu.value = "ring"
+    widget.compare_menu.value = "minimax"  # a comparison started away from the drawing ...
+    widget.dataset_menu.value = "drawn"  # ... can go back to it with the other run
+    third = widget.compare_engine
+    assert widget.error is None and third.settings.dataset == "drawn"
+    assert torch.equal(third.drawn.points, main.drawn.points) and third.data.extent == 1.5
+    with pytest.raises(ValueError, match="compare must be"):
+        playground_widget(compare="hinge?")
+
+
+def test_controls_wrap_and_none_can_shrink_to_nothing():
+    widget = PlaygroundWidget()
+    for row in widget.children[:2]:
+        assert row.layout.flex_flow == "row wrap"
+        for control in row.children:
+            assert control.layout.min_width and control.layout.min_width == control.layout.width
+    labels = [b.description for b in widget.children[1].children
+              if isinstance(b, type(widget.play_button))]
+    assert labels == ["play", "pause", "D step", "G step", "round", "reset", "clear drawing"]
+
+
+def test_pause_during_a_frame_stops_play_after_that_frame(monkeypatch):
+    """A click on pause that arrives while a frame trains: that frame is the last."""
+    widget = PlaygroundWidget(PlaygroundSettings(steps_per_frame=1))
+    advance = widget._advance
+
+    def advance_and_click_pause(rounds, method):
+        if widget.frames == 2:
+            widget.pause_button.click()
+        return advance(rounds, method)
+
+    monkeypatch.setattr(widget, "_advance", advance_and_click_pause)
+
+    async def play() -> None:
+        await widget.play()
+
+    asyncio.run(play())
+    assert widget.frames == 3 and widget.engine.step_count == 3 and not widget.playing
