@@ -17,7 +17,8 @@ from gan_course.cures import (
     TRAIN_CONFIGS,
     VEEGAN_CONFIG,
     WGAN_GP_BETAS,
-    WGAN_GP_LR,
+    WGAN_GP_ROUND_SHARES,
+    WGAN_GP_WEIGHT,
     MinibatchStd,
     MinibatchStdDiscriminator,
     PackedDiscriminator,
@@ -147,6 +148,7 @@ def test_registry_builds_every_method_and_runs_one_round():
         assert run.config.seed == 0
         assert run.config.batch_size % 2 == 0  # packing needs even batches
     assert build("wgan-gp", "ring").loss.name == "wgan-gp"
+    assert build("wgan-gp-matched", "ring").loss.name == "wgan-gp"
     assert build("pacgan2", "ring").loss.name == "non-saturating"
 
 
@@ -159,9 +161,13 @@ def test_registry_rejects_unknown_names_and_lists_valid_ones():
 
 def test_method_settings_change_only_their_method():
     wgan = build("wgan-gp", "ring", seed=4).config
-    # the paper's 5 critic steps, betas and a fixed rate, for 0.8 of the 2,500 rounds
-    assert wgan == TrainConfig(steps=2000, batch_size=128, lr=WGAN_GP_LR, decay_from=1.0,
+    # the paper's 5 critic steps and betas, the others' rate without decay, 0.8 of 2,500 rounds
+    assert wgan == TrainConfig(steps=2000, batch_size=128, lr=1e-3, decay_from=1.0,
                                betas=WGAN_GP_BETAS, d_steps=5, seed=4, progress=False)
+    # the matched budget: the same but 0.2 of the rounds (about a plain run's seconds)
+    assert build("wgan-gp-matched", "ring", seed=4).config == replace(wgan, steps=500)
+    assert build("wgan-gp-matched", "grid").config.steps == 1600 and set(
+        WGAN_GP_ROUND_SHARES) == {"wgan-gp", "wgan-gp-matched"}
     vanilla = build("vanilla", "grid").config
     assert vanilla.betas == TrainConfig().betas
     assert vanilla == build("minibatch-std", "grid").config == TRAIN_CONFIGS["grid"]
@@ -223,7 +229,8 @@ def _counting_parts() -> tuple[Parts, dict[str, _Counting]]:
 
 def test_build_runs_the_parts_it_is_given():
     uses = {"pacgan2": "pack", "pacgan2-plain-width": "pack",
-            "minibatch-std": "minibatch_std_feature", "wgan-gp": "gradient_penalty"}
+            "minibatch-std": "minibatch_std_feature", "wgan-gp": "gradient_penalty",
+            "wgan-gp-matched": "gradient_penalty"}
     for method in METHODS:
         parts, spies = _counting_parts()
         run = build(method, "ring", seed=0, parts=parts)
@@ -271,3 +278,17 @@ def test_parts_with_the_same_values_give_the_same_run(method):
         train(run.G, run.D, run.sample_real, replace(run.config, steps=20), loss=run.loss)
         weights.append(torch.cat([p.detach().flatten() for p in run.G.parameters()]))
     assert torch.allclose(weights[0], weights[1], atol=1e-6, rtol=0)
+
+
+def test_wgan_gp_weighs_its_penalty_by_the_2d_weight():
+    """The critic's loss is the Wasserstein estimate plus WGAN_GP_WEIGHT x the penalty: a
+    penalty of exactly 1 per call adds WGAN_GP_WEIGHT to the loss (not the paper's 10)."""
+    unit = Parts(gradient_penalty=lambda critic, real, fake: torch.tensor(1.0))
+    zero = Parts(gradient_penalty=lambda critic, real, fake: torch.tensor(0.0))
+    real, fake = torch.randn(6, 2), torch.randn(6, 2)
+    losses_ = []
+    for parts in (unit, zero):
+        torch.manual_seed(0)
+        run = build("wgan-gp", "ring", parts=parts)
+        losses_.append(float(run.loss.d_loss(run.D, real, fake)))
+    assert losses_[0] - losses_[1] == pytest.approx(WGAN_GP_WEIGHT) and WGAN_GP_WEIGHT == 1.0
