@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 
-COMPARISONS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq}
+COMPARISONS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, ">": operator.gt}
 
 TARGETS: dict[str, list[tuple[str, str, float]]] = {
     "01": [
@@ -100,6 +100,17 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("memo_flagged_copier", "==", 1),
         ("memo_flagged_gan", "==", 0),
     ],
+    "08": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        # issue 16: paired pix2pix against lesson 04's shipped CycleGAN on the hidden truth
+        # (0.0929 is the CycleGAN's gt_err_ab that lesson 08 measures and prints) ...
+        ("p2p_label_keep_ab", ">=", 0.95),
+        ("p2p_gt_err_ab", "<=", 0.0929),
+        # ... and on the ill-posed completion, L1 + GAN against L1 alone (confidence up, FID down)
+        ("gan_conf_gain", ">", 0),
+        ("gan_fid_gain", ">", 0),
+    ],
     "10": [
         ("wall_s", "<=", 180),
         ("peak_rss_mb", "<=", 1536),
@@ -109,7 +120,10 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("infogan_cont_corr", ">=", 0.5),
         ("infogan_live_code_acc", ">=", 0.6),
     ],
-    "playground": [("playground_fps", ">=", 5)],
+    # issue 18: the pause takes effect within a frame; redrawing after a drawn point is quick.
+    # The frame rate (with the divergence chart) stays at >= 5: >= 10 was not reached here.
+    "playground": [("playground_fps", ">=", 5), ("playground_pause_latency_frames", "<=", 1),
+                   ("playground_draw_ms", "<=", 150)],
 }
 
 
