@@ -290,5 +290,5 @@ def test_wgan_gp_weighs_its_penalty_by_the_2d_weight():
     for parts in (unit, zero):
         torch.manual_seed(0)
         run = build("wgan-gp", "ring", parts=parts)
-        losses_.append(float(run.loss.d_loss(run.D, real, fake)))
+        losses_.append(run.loss.d_loss(run.D, real, fake).item())
     assert losses_[0] - losses_[1] == pytest.approx(WGAN_GP_WEIGHT) and WGAN_GP_WEIGHT == 1.0
