@@ -35,8 +35,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_course.device import seed_everything
-from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
-from gan_course.training import History, TrainConfig, is_integer, play_rounds, sampler
+from gan_course.losses import generator_loss_nonsaturating
+from gan_course.training import (
+    History,
+    TrainConfig,
+    is_integer,
+    play_rounds,
+    sampler,
+    train_step,
+)
 
 
 @dataclass(frozen=True)
@@ -142,16 +149,9 @@ def train_sequence_gan(config: SequenceConfig = SequenceConfig(),
     def play_round(rng: torch.Generator, opt_g: torch.optim.Optimizer,
                    opt_d: torch.optim.Optimizer) -> dict[str, float]:
         real = sample_real(n, rng)
-        fake = G(torch.randn(n, config.z_dim, generator=rng))
-        d_loss = discriminator_loss(D(real), D(fake.detach()))
-        opt_d.zero_grad()
-        d_loss.backward()
-        opt_d.step()
-        g_loss = generator_loss_nonsaturating(D(fake))
-        opt_g.zero_grad()
-        g_loss.backward()
-        opt_g.step()
-        return {"d": d_loss.item(), "g": g_loss.item()}
+        z = torch.randn(n, config.z_dim, generator=rng)
+        d_loss, g_loss = train_step(G, D, opt_g, opt_d, real, z, generator_loss_nonsaturating)
+        return {"d": d_loss, "g": g_loss}
 
     started = time.perf_counter()
     history = play_rounds(G, D, play_round, config.training)

@@ -17,7 +17,6 @@ import http.server
 import io
 import json
 import os
-import shutil
 import sys
 import threading
 import time
@@ -28,6 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
+from test_browser import find_browser  # noqa: E402  (the same skip when Chromium is missing)
 
 URL = "https://github.com/someone/course"
 LINKS = {"Binder": "https://mybinder.org/x", "Colab": "https://colab.research.google.com/y"}
@@ -208,16 +208,6 @@ def test_external_assets_are_found_but_links_are_not():
 
 
 # -- slow: a real build in a real browser ---------------------------------------------------
-
-
-def find_browser() -> tuple[str, str]:  # as in tests/test_browser.py
-    chromium = os.environ.get("GAN_COURSE_CHROMIUM") or next(
-        filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])), None)
-    driver = os.environ.get("GAN_COURSE_CHROMEDRIVER") or shutil.which("chromedriver")
-    if not chromium or not driver:
-        pytest.skip("needs Chromium and ChromeDriver (Debian: apt-get install chromium "
-                    "chromium-driver), or GAN_COURSE_CHROMIUM and GAN_COURSE_CHROMEDRIVER")
-    return chromium, driver
 
 
 def figure_png() -> str:
