@@ -55,7 +55,13 @@ from tqdm.auto import tqdm
 from gan_course.checkpoints import load_pretrained
 from gan_course.device import module_device, seed_everything
 from gan_course.images import check_images
-from gan_course.training import History, TrainConfig, is_integer, sampler
+from gan_course.training import (
+    History,
+    TrainConfig,
+    is_integer,
+    sampler,
+    settings_from_record,
+)
 
 WEIGHTS_NAME = "diffusion_digits"
 IMAGE_SIZE = 16
@@ -235,13 +241,9 @@ def sample(model: Denoiser, n: int, config: DiffusionConfig,
 def shipped_config() -> DiffusionConfig:
     """The settings of the shipped weights (``python tools/train_generative_weights.py``
     made them), from MANIFEST.json's record of the checkpoint."""
-    meta = load_pretrained(WEIGHTS_NAME)["meta"]
-    fields = {key: value for key, value in meta.items()
-              if not key.startswith("train_") and key not in ("fid",)}
-    training = {key[len("train_"):]: tuple(value) if isinstance(value, list) else value
-                for key, value in meta.items()
-                if key.startswith("train_") and key != "train_seconds"}
-    return DiffusionConfig(**fields, training=TrainConfig(**training))
+    fields, training = settings_from_record(load_pretrained(WEIGHTS_NAME)["meta"],
+                                            ignore=("fid",))
+    return DiffusionConfig(**fields, training=training)
 
 
 def from_pretrained(map_location: str | torch.device = "cpu") -> tuple[Denoiser, dict]:

@@ -144,6 +144,21 @@ def sampler(data: torch.Tensor) -> SampleFn:
     return sample_real
 
 
+def settings_from_record(record: dict, ignore: tuple[str, ...] = ()) -> tuple[dict, TrainConfig]:
+    """A flat record of a family's settings -> (its other fields, its ``TrainConfig``).
+
+    The record is what ``tools/train_generative_weights.py`` stores with shipped weights:
+    the config's own fields, and the TrainConfig's fields with a ``train_`` prefix (lists
+    for tuples). ``train_seconds`` and the keys in ``ignore`` are measurements, not settings.
+    """
+    fields = {key: value for key, value in record.items()
+              if not key.startswith("train_") and key not in ignore}
+    training = {key[len("train_"):]: tuple(value) if isinstance(value, list) else value
+                for key, value in record.items()
+                if key.startswith("train_") and key != "train_seconds"}
+    return fields, TrainConfig(**training)
+
+
 def train_step(
     G: nn.Module,
     D: nn.Module,

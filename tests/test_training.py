@@ -333,3 +333,23 @@ def test_play_rounds_gives_adam_the_configs_settings_and_decays_its_rate():
     training.play_rounds(G, D, play_round, replace(config, d_lr=0.01))
     assert [s[2] for s in seen] == pytest.approx([0.1, 0.1, 0.1, 0.05])
     assert [s[3] for s in seen] == pytest.approx([0.01, 0.01, 0.01, 0.005])
+
+
+def test_settings_from_record_inverts_the_weights_tool_record():
+    """The flat record tools/train_generative_weights.py stores, read back: the same settings."""
+    import sys
+    from dataclasses import replace as replace_fields
+    from pathlib import Path
+
+    from gan_course.training import settings_from_record
+    from gan_course.vae import VAEConfig
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    from train_generative_weights import settings_of
+
+    config = VAEConfig()
+    config = replace_fields(config, training=replace_fields(config.training, steps=123, seed=4))
+    record = {**settings_of(config), "fid": 88.0, "train_seconds": 12.5}
+    fields, training = settings_from_record(record, ignore=("fid",))
+    assert VAEConfig(**fields, training=training) == config
+    assert isinstance(training.betas, tuple)  # lists in the record become tuples again
