@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from test_browser import PIXELS_JS, STARTUP_S, STEP_S, browser, lab  # noqa: F401 (fixtures)
+from test_browser import (  # noqa: F401 (browser and lab are fixtures)
+    PIXELS_JS,
+    STARTUP_S,
+    STEP_S,
+    browser,
+    lab,
+    open_and_run_first_cell,
+)
 
 from gan_course.playground import Playground
 from gan_course.playground_view import PlaygroundView
@@ -60,27 +67,6 @@ def crop(data_url: str, box: tuple[float, ...]) -> bytes:
     return image.crop((int(left), int(top), int(left + width), int(top + height))).tobytes()
 
 
-def run_the_cell(driver, wait) -> None:
-    """Click JupyterLab's run button until the cell starts (a click while the page settles
-    is lost)."""
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    wait.until(lambda d: "| Idle" in d.find_element(By.ID, "jp-main-statusbar").text)
-    run = wait.until(lambda d: d.find_element(
-        By.CSS_SELECTOR, "[data-command='notebook:run-cell-and-select-next']"))
-    prompt = driver.find_element(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")
-    for _ in range(3):
-        run.click()
-        try:
-            WebDriverWait(driver, 10).until(lambda d: "[ ]" not in prompt.text)
-            return
-        except TimeoutException:
-            continue
-    pytest.fail("the cell never started running")
-
-
 def test_draw_your_own_data_and_train_on_it_in_jupyterlab(browser, lab, tmp_path):  # noqa: F811
     pytest.importorskip("ipyevents", reason="drawing needs ipyevents")
     from selenium.webdriver.common.action_chains import ActionChains
@@ -94,9 +80,8 @@ def test_draw_your_own_data_and_train_on_it_in_jupyterlab(browser, lab, tmp_path
 
     map_box, js_box = panel_boxes()
     browser.set_window_size(*WINDOW)
-    browser.get(lab)
+    open_and_run_first_cell(browser, lab, progress)
     wait = WebDriverWait(browser, STARTUP_S)
-    run_the_cell(browser, wait)
     output = ".jp-OutputArea-output"
     image = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"{output} img.widget-image"))
     wait.until(lambda d: d.execute_script(PIXELS_JS, image))
