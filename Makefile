@@ -75,6 +75,23 @@ lessons: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --json benchmark.json
 
+# A second environment with the classic Notebook (6.5) and ipywidgets 7.7, what Colab runs, for
+# tests/test_browser_classic.py (skipped without it; GAN_COURSE_CLASSIC_VENV names another).
+# A plain venv, not --system-site-packages, so .venv's ipywidgets 8 cannot leak in.
+CLASSIC_VENV ?= .venv-classic
+CLASSIC_TORCH ?= torch==2.13.0
+
+classic-venv: $(CLASSIC_VENV)/.installed
+
+$(CLASSIC_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CLASSIC_VENV)
+	$(CLASSIC_VENV)/bin/python -m pip install $(CLASSIC_TORCH)
+	$(CLASSIC_VENV)/bin/python -m pip install -e . "ipywidgets==7.7.*" "notebook<7" ipykernel
+	$(CLASSIC_VENV)/bin/jupyter nbextension install --py --sys-prefix ipyevents
+	$(CLASSIC_VENV)/bin/jupyter nbextension enable --py --sys-prefix ipyevents
+	$(CLASSIC_VENV)/bin/jupyter nbextension enable --py --sys-prefix widgetsnbextension
+	@echo '$(CLASSIC_TORCH)' > $@
+
 # The course as a website (tools/build_site.py): each solution is executed into
 # build/site-notebooks (again only once it changes), then Sphinx writes build/site.
 # SITE_ARGS="--only 01 --executed DIR" builds one lesson, reusing notebooks that
@@ -88,4 +105,4 @@ site: $(STAMP)
 # Start over: the environment and what building the package leaves behind (not lessons/,
 # not your notebooks, not the data cache in ~/.cache/gan_course).
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CLASSIC_VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -14,6 +14,12 @@ Three figures, each for the widget on the ring at its default settings:
 * ``playground_draw_ms``: a click on the picture's first panel, as ipyevents reports it, to
   a new picture: the median time to add the point, restart the run on the drawn points and
   draw it.
+
+And where a frame's time goes (``measure_frame_parts``), median milliseconds per frame:
+``playground_frame_train_ms`` (``steps_per_frame`` rounds, then the modes and the
+divergence recorded), ``playground_frame_state_ms`` (D's map, the samples, the arrows and
+the warp computed) and ``playground_frame_view_ms`` (the five panels drawn and packed into
+a PNG).
 """
 
 from __future__ import annotations
@@ -53,6 +59,30 @@ def measure_fps(seconds: float = 5.0) -> float:
         frames += 1
         time.sleep(TICK_S)  # play's pause between frames, where the kernel reads clicks
     return frames / (time.perf_counter() - start)
+
+
+def measure_frame_parts(frames: int = 20) -> dict[str, float]:
+    """Median milliseconds of a frame's three parts over ``frames`` frames of play on the
+    ring at its defaults (after one frame not counted, which builds the figure)."""
+    if frames <= 0:
+        raise ValueError(f"frames must be positive, got {frames!r}")
+    widget = PlaygroundWidget()
+    engine, view = widget.engine, widget.view
+    widget.run_frames(1)
+    parts: dict[str, list[float]] = {"train": [], "state": [], "view": []}
+    for _ in range(frames):
+        start = time.perf_counter()
+        engine.step(engine.settings.steps_per_frame)
+        trained = time.perf_counter()
+        state = engine.state()
+        stated = time.perf_counter()
+        view.draw(state)
+        drawn = time.perf_counter()
+        parts["train"].append(trained - start)
+        parts["state"].append(stated - trained)
+        parts["view"].append(drawn - stated)
+    return {f"playground_frame_{name}_ms": round(1000 * statistics.median(times), 1)
+            for name, times in parts.items()}
 
 
 def measure_draw_ms(clicks: int = 9) -> float:
@@ -117,11 +147,13 @@ def _run(client: object, code: str, timeout: float = 120) -> str:
 
 
 def measure_all() -> dict[str, float]:
-    """The three figures, as ``python -m benchmarks --only playground`` reports them."""
+    """The three figures and the frame's parts, as ``python -m benchmarks --only playground``
+    reports them."""
     return {
         "playground_fps": round(measure_fps(), 2),
         "playground_pause_latency_frames": measure_pause_latency(),
         "playground_draw_ms": round(measure_draw_ms(), 1),
+        **measure_frame_parts(),
     }
 
 

@@ -120,8 +120,6 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("infogan_cont_corr", ">=", 0.5),
         ("infogan_live_code_acc", ">=", 0.6),
     ],
-    # issue 18: the pause takes effect within a frame; redrawing after a drawn point is quick.
-    # The frame rate (with the divergence chart) stays at >= 5: >= 10 was not reached here.
     "11": [
         ("wall_s", "<=", 180),
         ("peak_rss_mb", "<=", 1536),
@@ -136,7 +134,10 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("discrete_rule_share", ">=", 0.5),  # chance: (1/2)^7 = 0.0078
         ("discrete_distinct", ">=", 100),
     ],
-    "playground": [("playground_fps", ">=", 5), ("playground_pause_latency_frames", "<=", 1),
+    # issue 18: ten frames a second with the divergence chart on (a quiet machine: the frame is
+    # mostly training arithmetic, so a busy one reads lower); the pause takes effect within a
+    # frame; redrawing after a drawn point is quick.
+    "playground": [("playground_fps", ">=", 10), ("playground_pause_latency_frames", "<=", 1),
                    ("playground_draw_ms", "<=", 150)],
 }
 

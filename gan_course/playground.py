@@ -194,6 +194,21 @@ def js_divergence(p: np.ndarray, q: np.ndarray) -> float:
     return total
 
 
+def adam(module: torch.nn.Module, lr: float) -> torch.optim.Adam:
+    """The playground's optimizer: Adam with betas (0.5, 0.999) over ``module``'s weights.
+
+    Where this torch has a fused Adam for the CPU (2.4 and later) the playground uses it: the
+    same update, m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, w -= lr m_hat / (sqrt(v_hat)
+    + eps), in one call for all the tensors instead of several per tensor, which takes
+    about 8% off a frame's training (``benchmarks.playground``). Its weights agree with the
+    plain loop's to float rounding.
+    """
+    try:
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999), fused=True)
+    except (RuntimeError, TypeError, ValueError):  # an older torch: no fused CPU kernel
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999))
+
+
 def validate_settings(settings: PlaygroundSettings) -> None:
     """Raise ValueError with one readable sentence per problem if any setting is invalid."""
     problems = []
@@ -227,7 +242,7 @@ class Playground:
     """A 2-D GAN, its optimizers, settings and history; trained a bit at a time.
 
     Models: ``MLPGenerator(z_dim=2, hidden, depth)`` and ``MLPDiscriminator(2, hidden, depth)``
-    on the CPU, both trained with Adam (betas 0.5, 0.999). Everything random (initial
+    on the CPU, both trained with Adam (betas 0.5, 0.999; ``adam``). Everything random (initial
     weights, batches, WGAN-GP's mixing weights, the fixed latent codes that are drawn)
     follows ``settings.seed``, and the learner's own random numbers are left as they were.
 
@@ -298,10 +313,8 @@ class Playground:
             # what torch's global generator holds while the engine plays (a loss pair may
             # draw from it: WGAN-GP's mixing weights); kept between calls of ``step``
             self._torch_rng_state = torch.get_rng_state()
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.settings.lr_g,
-                                      betas=(0.5, 0.999))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.settings.lr_d,
-                                      betas=(0.5, 0.999))
+        self.opt_g = adam(self.G, self.settings.lr_g)
+        self.opt_d = adam(self.D, self.settings.lr_d)
         self._rng = torch.Generator().manual_seed(seed)
         fixed = torch.Generator().manual_seed(seed + 1)
         self.z_shown = torch.randn(SHOWN_FAKES, 2, generator=fixed)

@@ -12,7 +12,9 @@ frame (the pictures, the curves, most titles) is drawn over a saved background t
 everything else (frames, ticks, legends): the background is drawn again only when the data
 set, the loss or an axis range changes, and the curves' ranges only grow during a run, in
 steps of a round number (the steps axis doubles), so most frames redraw only the moving
-parts. That is what lets play reach ten frames a second (``benchmarks.playground``).
+parts. The picture is packed into a PNG by ``png_bytes`` (no row filter, light zlib
+compression: four to five times faster than Pillow's encoder, lossless, no larger here).
+That is what lets play reach ten frames a second (``benchmarks.playground``).
 
 ``pixel_to_plane`` turns a click on the picture (image pixels) into a point of the plane:
 the playground widget uses it to let the learner draw a data set on the first panel.
@@ -20,8 +22,9 @@ the playground widget uses it to let the learner draw a data set on the first pa
 
 from __future__ import annotations
 
-import io
 import math
+import struct
+import zlib
 from typing import Protocol
 
 import numpy as np
@@ -30,7 +33,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.quiver import Quiver
-from PIL import Image
 
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
 
@@ -77,6 +79,34 @@ def pixel_to_plane(px: float, py: float, box: tuple[float, float, float, float],
     if not (0 <= u <= 1 and 0 <= v <= 1):
         return None
     return -extent + 2 * extent * u, extent - 2 * extent * v
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_bytes(rgb: np.ndarray, level: int = 3) -> bytes:
+    """An image (H, W, 3) of uint8 RGB values as a PNG file's bytes, lossless.
+
+    A PNG is the signature and three chunks, each length | type | data | CRC-32(type + data):
+    IHDR (width, height, bit depth 8, colour type 2 = RGB, compression, filter and
+    interlace methods 0), IDAT (the rows, each led by its filter byte, 0 = none, then
+    compressed with zlib at ``level``) and IEND (empty). Plots are mostly flat colour, so
+    the unfiltered rows compress about as well as Pillow's adaptive filters do, for a
+    fraction of the time.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 array, got {rgb.dtype} {rgb.shape}")
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # column 0: filter byte 0
+    rows[:, 1:].reshape(height, width, 3)[:] = rgb  # a view of rows: one copy, no temporary
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (PNG_SIGNATURE + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), level))
+            + _png_chunk(b"IEND", b""))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def nice_range(low: float, high: float, ticks: int = 3) -> tuple[float, float]:
@@ -208,12 +238,8 @@ class PlaygroundView:
                 artist.draw(renderer)
         if self.arrows is not None:
             self.arrows.draw(renderer)
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw",
-                                 "RGBA", 0, 1).convert("RGB")  # opaque: a quarter less to pack
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        rgba = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4), a view of the canvas
+        return png_bytes(rgba[:, :, :3])  # the figure is opaque: RGB is a quarter less to pack
 
     def _measure_map_box(self) -> None:
         """The first panel's box in image pixels (left, top, width, height), top-left origin."""
@@ -274,7 +300,6 @@ class PlaygroundView:
             other = compare.loss
         self.js_compare.set_visible(other is not None)
         return last, low, high, state.loss, other, state.d_map_label
-        return last, low, high, state.loss, other
 
     def _set_limits(self, limits: tuple) -> None:
         """Ranges and the divergence panel's legend (it names the losses): the background."""

@@ -27,6 +27,7 @@ from gan_course.playground import (
     DrawnData,
     Playground,
     PlaygroundSettings,
+    adam,
     drawn_extent,
     grid_density,
     js_divergence,
@@ -39,6 +40,7 @@ from gan_course.playground_view import (
     _block_means,
     nice_range,
     pixel_to_plane,
+    png_bytes,
     steps_range,
 )
 from gan_course.widgets.playground_widget import PlaygroundWidget, playground_widget
@@ -585,3 +587,35 @@ def test_pause_during_a_frame_stops_play_after_that_frame(monkeypatch):
 
     asyncio.run(play())
     assert widget.frames == 3 and widget.engine.step_count == 3 and not widget.playing
+
+
+def test_png_bytes_decodes_to_the_same_pixels_and_says_its_size():
+    """Oracle: Pillow's own PNG decoder reads back every pixel; the header by hand."""
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    rgb = rgba[:, :, :3]  # a strided view, as the view passes the canvas
+    data = png_bytes(rgb)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert int.from_bytes(data[16:20], "big") == 5 and int.from_bytes(data[20:24], "big") == 7
+    decoded = Image.open(io.BytesIO(data))
+    assert decoded.mode == "RGB" and np.array_equal(np.asarray(decoded), rgb)
+    with pytest.raises(ValueError, match="uint8"):
+        png_bytes(rgb.astype(np.float32))
+    with pytest.raises(ValueError, match="H, W, 3"):
+        png_bytes(rgba)
+
+
+def test_adam_makes_the_update_written_out_by_hand():
+    """Betas (0.5, 0.999), eps 1e-8, one weight w = 1 and lr 0.1. Step 1, g = 2:
+    m = 1, v = 0.004, m_hat = 1 / 0.5 = 2, v_hat = 0.004 / 0.001 = 4, w = 1 - 0.1 * 2 / 2
+    = 0.9. Step 2, g = -1: m = 0.5 * 1 + 0.5 * (-1) = 0, so w stays 0.9 (beta1 0.9 would
+    have moved it)."""
+    layer = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    optimizer = adam(layer, 0.1)
+    for gradient, expected in ((2.0, 0.9), (-1.0, 0.9)):
+        optimizer.zero_grad()
+        (gradient * layer.weight.sum()).backward()
+        optimizer.step()
+        assert layer.weight.item() == pytest.approx(expected, abs=1e-6)
+    assert optimizer.defaults["betas"] == (0.5, 0.999)
