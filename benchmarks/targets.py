@@ -111,6 +111,20 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("gan_conf_gain", ">", 0),
         ("gan_fid_gain", ">", 0),
     ],
+    "09": [
+        ("wall_s", "<=", 180),
+        ("peak_rss_mb", "<=", 1536),
+        # issue 16: the shipped style-based generator. Truncation toward the average w trades
+        # variety for typicality: recall falls and precision rises from psi 1 to 0.7 to 0.5
+        # (each gain: the later psi's figure minus the earlier one's; each drop the reverse) ...
+        ("truncation_precision_gain_07", ">", 0),
+        ("truncation_precision_gain_05", ">", 0),
+        ("truncation_recall_drop_07", ">", 0),
+        ("truncation_recall_drop_05", ">", 0),
+        # ... the coarse blocks (4 x 4 and 8 x 8) carry the class; the classes are balanced
+        ("mixing_coarse_class_kept", ">=", 0.8),
+        ("class_kl", "<=", 0.05),
+    ],
     "10": [
         ("wall_s", "<=", 180),
         ("peak_rss_mb", "<=", 1536),
