@@ -56,10 +56,11 @@ def run_lesson(notebook: Path, keep_dir: Path | None = None) -> dict:
 
 
 def multi_seed_mode_collapse(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
-    """Every cure on the ring and the grid over ``seeds``; the flat headline figures."""
+    """Every cure on the ring and the grid over ``seeds``, each for ``RACE_ROUNDS`` times its
+    rounds as in lesson 05's three-seed table; the flat headline figures."""
     print(f"running benchmarks.mode_collapse over seeds {list(seeds)} ...", flush=True)
     rows = mode_collapse.run_all(list(mode_collapse.METHODS), ["ring", "grid"], list(seeds),
-                                 workers=2)
+                                 workers=2, rounds=mode_collapse.RACE_ROUNDS)
     return {"seeds": len(seeds), **mode_collapse.headline_figures(mode_collapse.summarise(rows))}
 
 

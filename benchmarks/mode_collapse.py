@@ -7,7 +7,12 @@ protocol, ``cures.evaluation_samples`` and ``modes.mode_stats``) and the well-co
 (``cures.SETTINGS["veegan"]``) runs on the ring, where it collapses. Lesson 05 runs one seed of
 the same race and reports its figures under the same names (``collapse_table.figure_name``).
 
-    python -m benchmarks.mode_collapse [--seeds 0 1 2] [--workers 2] [--json PATH]
+    python -m benchmarks.mode_collapse [--seeds 0 1 2] [--workers 2] [--rounds 2] [--json PATH]
+
+``--rounds R`` multiplies every run's rounds (its ``TrainConfig.steps``) by R, and nothing else:
+the three-seed table lesson 05 shows is the same race run twice as long (``RACE_ROUNDS``),
+since the high-quality share keeps rising with training (published tables train far longer:
+PacGAN's configuration files run 400 epochs of 1,000 batches).
 
 Every run uses one CPU thread, so runs are reproducible and ``--workers`` processes can run
 side by side. ``--json gan_course/data/mode_collapse_seeds.json`` refreshes the table that
@@ -39,12 +44,14 @@ from gan_course.collapse_table import (
 from gan_course.cures import METHODS, SETTINGS, build, evaluation_samples, method_config
 from gan_course.data2d import get_dataset
 from gan_course.modes import mode_stats
-from gan_course.training import train
+from gan_course.training import TrainConfig, train
 
 FIGURES = ("modes", "strict_modes", "hq_pct", "kl", "seconds")
 # The plain GAN in the VEEGAN paper's setting, where it collapses: run on the ring beside the
 # race, reported as "vanilla-veegan" and as the headline figure vanilla_collapse_ring_modes.
 COLLAPSE_DEMO = ("vanilla", "ring", "veegan")
+# The three-seed table's rounds, as a multiple of each method's own (lesson 05's live race: 1).
+RACE_ROUNDS = 2.0
 
 
 def run_label(method: str, setting: str) -> str:
@@ -53,16 +60,24 @@ def run_label(method: str, setting: str) -> str:
     return method if setting == "course" else f"{method}-{setting}"
 
 
-def run(method: str, dataset: str, seed: int, setting: str = "course",
+def scaled_config(config: TrainConfig, rounds: float) -> TrainConfig:
+    """``config`` with ``rounds`` times its steps (at least 1), every other field unchanged;
+    the learning-rate decay starts at the same fraction of the longer run."""
+    if not isinstance(rounds, (int, float)) or isinstance(rounds, bool) or not rounds > 0:
+        raise ValueError(f"rounds must be a positive number, got {rounds!r}")
+    return replace(config, steps=max(1, round(config.steps * rounds)))
+
+
+def run(method: str, dataset: str, seed: int, setting: str = "course", rounds: float = 1.0,
         **overrides: object) -> dict:
-    """Train ``method`` on ``dataset`` with ``seed`` in ``cures.SETTINGS[setting]``; return
-    its mode statistics and time.
+    """Train ``method`` on ``dataset`` with ``seed`` in ``cures.SETTINGS[setting]`` for
+    ``rounds`` times its rounds (``scaled_config``); return its mode statistics and time.
 
     overrides replace fields of the method's ``TrainConfig`` (steps, lr, ...), for tuning.
     """
     torch.set_num_threads(1)
     built = build(method, dataset, seed, setting=setting)  # a cures.Run
-    config = replace(built.config, **overrides)
+    config = replace(scaled_config(built.config, rounds), **overrides)
     start = time.perf_counter()
     train(built.G, built.D, built.sample_real, config, loss=built.loss)
     seconds = time.perf_counter() - start
@@ -102,19 +117,22 @@ def _mean_std(values: list[float | None]) -> list[float | None]:
     return [round(statistics.mean(values), 3), round(spread, 3)]
 
 
-def _run_job(job: tuple[str, str, int, str, dict]) -> dict:
-    method, dataset, seed, setting, overrides = job
-    return run(method, dataset, seed, setting, **overrides)
+def _run_job(job: tuple[str, str, int, str, float, dict]) -> dict:
+    method, dataset, seed, setting, rounds, overrides = job
+    return run(method, dataset, seed, setting, rounds, **overrides)
 
 
 def run_all(methods: list[str], datasets: list[str], seeds: list[int], workers: int = 1,
-            overrides: dict | None = None, collapse_demo: bool = True) -> list[dict]:
-    """Every (method, dataset, seed), ``workers`` runs at a time; rows in job order. With
-    ``collapse_demo``, also ``COLLAPSE_DEMO`` (the plain GAN in VEEGAN's setting) per seed."""
-    jobs = [(m, d, s, "course", overrides or {}) for m in methods for d in datasets for s in seeds]
+            overrides: dict | None = None, collapse_demo: bool = True,
+            rounds: float = 1.0) -> list[dict]:
+    """Every (method, dataset, seed), ``workers`` runs at a time, each for ``rounds`` times
+    its rounds; rows in job order. With ``collapse_demo``, also ``COLLAPSE_DEMO`` (the plain
+    GAN in VEEGAN's setting) per seed."""
+    jobs = [(m, d, s, "course", rounds, overrides or {})
+            for m in methods for d in datasets for s in seeds]
     if collapse_demo:
         method, dataset, setting = COLLAPSE_DEMO
-        jobs += [(method, dataset, s, setting, overrides or {}) for s in seeds]
+        jobs += [(method, dataset, s, setting, rounds, overrides or {}) for s in seeds]
     if workers <= 1:
         return [_print(_run_job(job)) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -168,21 +186,27 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["ring", "grid"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=None, help="override every run's steps")
+    parser.add_argument("--rounds", type=float, default=RACE_ROUNDS,
+                        help="multiply every run's rounds (default RACE_ROUNDS, lesson 05's "
+                        "table; 1: the lesson's live race)")
     parser.add_argument("--workers", type=int, default=1, help="runs side by side (1 thread each)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     overrides = {} if args.steps is None else {"steps": args.steps}
-    rows = run_all(args.methods, args.datasets, args.seeds, args.workers, overrides)
+    rows = run_all(args.methods, args.datasets, args.seeds, args.workers, overrides,
+                   rounds=args.rounds)
     summary = summarise(rows)
     report = {
         "command": "python -m benchmarks.mode_collapse " + " ".join(sys.argv[1:]),
         "seeds": len(args.seeds),
+        "rounds": args.rounds,
         "settings": {
             "networks": {name: asdict(setting.networks) for name, setting in SETTINGS.items()},
-            "train": {f"{method}/{dataset}": asdict(method_config(method, dataset))
+            "train": {f"{method}/{dataset}": asdict(scaled_config(method_config(method, dataset),
+                                                                  args.rounds))
                       for method in args.methods for dataset in args.datasets},
-            "collapse_demo": asdict(method_config(COLLAPSE_DEMO[0], COLLAPSE_DEMO[1], 0,
-                                                  COLLAPSE_DEMO[2])),
+            "collapse_demo": asdict(scaled_config(method_config(
+                COLLAPSE_DEMO[0], COLLAPSE_DEMO[1], 0, COLLAPSE_DEMO[2]), args.rounds)),
         },
         "runs": rows,
         "mean_std": summary,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks.mode_collapse import best_cure, headline_figures, summarise
+import pytest
+
+from benchmarks.mode_collapse import best_cure, headline_figures, scaled_config, summarise
 from gan_course.collapse_table import (
     PUBLISHED,
     figure_name,
@@ -16,6 +18,7 @@ from gan_course.collapse_table import (
     summary_key,
 )
 from gan_course.modes import ModeStats
+from gan_course.training import TrainConfig
 
 
 def _row(method, dataset, seed, modes, hq):
@@ -91,3 +94,14 @@ def test_race_figures_round_and_name_what_the_benchmark_reports():
     # the benchmark's mean figures carry the same names, plus "_mean"
     rows = [_row("wgan-gp", "ring", 0, 1, 12.0)]
     assert "wgan_gp_ring_hq_pct_mean" in headline_figures(summarise(rows))
+
+
+def test_scaled_config_multiplies_the_rounds_only():
+    config = TrainConfig(steps=2500, batch_size=128, lr=1e-3, decay_from=0.5, d_steps=5, seed=2)
+    doubled = scaled_config(config, 2)
+    assert doubled.steps == 5000
+    assert (doubled.lr, doubled.decay_from, doubled.d_steps, doubled.seed) == (1e-3, 0.5, 5, 2)
+    assert scaled_config(config, 0.0001).steps == 1  # never fewer than one round
+    for bad in (0, -1, True, "2"):
+        with pytest.raises(ValueError, match="rounds must be a positive number"):
+            scaled_config(config, bad)
