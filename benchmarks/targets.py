@@ -121,6 +121,10 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("truncation_precision_gain_05", ">", 0),
         ("truncation_recall_drop_07", ">", 0),
         ("truncation_recall_drop_05", ">", 0),
+        # ... and, with a centre per class (one average w is a blend of the ten digits), both
+        ("class_truncation_precision_gain_07", ">", 0),
+        ("class_truncation_precision_gain_05", ">", 0),
+        ("class_truncation_recall_drop_05", ">", 0),
         # ... the coarse blocks (4 x 4 and 8 x 8) carry the class; the classes are balanced
         ("mixing_coarse_class_kept", ">=", 0.8),
         ("class_kl", "<=", 0.05),

@@ -187,6 +187,47 @@ def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
     return w_avg + psi * (w - w_avg)
 
 
+def class_centres(ws: torch.Tensor, labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """The mean w of each class: ws (N, w_dim), labels (N,) in 0..n_classes-1 -> (n_classes,
+    w_dim), row c = mean of the ws labelled c. Every class needs at least one w."""
+    if not isinstance(ws, torch.Tensor) or ws.dim() != 2:
+        got = tuple(ws.shape) if isinstance(ws, torch.Tensor) else type(ws).__name__
+        raise ValueError(f"expected ws of shape (N, w_dim), got {got}")
+    if not isinstance(labels, torch.Tensor) or labels.shape != (len(ws),):
+        raise ValueError(f"need one label per w: {len(ws)} w's, labels of shape "
+                         f"{tuple(labels.shape) if isinstance(labels, torch.Tensor) else labels!r}")
+    centres = []
+    for c in range(n_classes):
+        members = labels == c
+        if not members.any():
+            raise ValueError(f"class {c} has no w: draw more w's")
+        centres.append(ws[members].mean(dim=0))
+    return torch.stack(centres)
+
+
+def truncate_to_nearest(w: torch.Tensor, centres: torch.Tensor, psi: float,
+                        truncate_fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
+                        = truncate) -> torch.Tensor:
+    """Truncation toward several centres: w (N, w_dim), centres (K, w_dim) -> (N, w_dim).
+
+    Each w is pulled toward its nearest centre c(w) = argmin_j ||w - centres_j||_2:
+    w' = c(w) + psi (w - c(w)), computed as truncate_fn(rows of w, c, psi) for each centre.
+    With one centre, the average w, this is the truncation trick; with a centre per class it
+    keeps the classes apart where one average would blend them.
+    """
+    if not isinstance(centres, torch.Tensor) or centres.dim() != 2 or len(centres) < 1:
+        got = tuple(centres.shape) if isinstance(centres, torch.Tensor) else type(centres).__name__
+        raise ValueError(f"centres must have shape (K, w_dim), got {got}")
+    _check_w(w, centres.shape[1])
+    nearest = torch.cdist(w, centres.to(w.device)).argmin(dim=1)
+    out = w.clone()
+    for j in range(len(centres)):
+        rows = nearest == j
+        if rows.any():
+            out[rows] = truncate_fn(w[rows], centres[j].to(w.device), psi)
+    return out
+
+
 def fade_in(rgb8: torch.Tensor, rgb16: torch.Tensor, alpha: float) -> torch.Tensor:
     """Progressive growing's blend: rgb8 (N, C, 8, 8), rgb16 (N, C, 16, 16) -> (N, C, 16, 16),
 
@@ -566,15 +607,21 @@ class TruncationPoint:
 def truncation_curve(G: StyleGenerator, classifier: nn.Module, real_features: torch.Tensor,
                      psis: Sequence[float], n: int = 1000, seed: int = 0,
                      truncate_fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
-                     = truncate) -> list[TruncationPoint]:
+                     = truncate, centres: torch.Tensor | None = None) -> list[TruncationPoint]:
     """For each psi: n digits drawn with w = truncate_fn(f(z), w_avg, psi) (the same z's and
     noise for every psi, from ``seed``), their precision and recall against
     ``real_features`` (M, 64) (``manifold.precision_recall``, k = 3) and their KID
     (``kid.kernel_inception_distance``, 10 subsets of 200), all in the classifier's features.
+    With ``centres`` (K, w_dim), each w is pulled toward its nearest centre instead
+    (``truncate_to_nearest``, still through truncate_fn).
     """
+    pull = truncate_fn
+    if centres is not None:
+        def pull(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
+            return truncate_to_nearest(w, centres, psi, truncate_fn)
     points = []
     for psi in psis:
-        ws = sample_ws(G, n, psi, torch.Generator().manual_seed(seed), truncate_fn)
+        ws = sample_ws(G, n, psi, torch.Generator().manual_seed(seed), pull)
         images = render(G, [ws] * N_STYLES, torch.Generator().manual_seed(seed + 1))
         feats = classifier_features(classifier, images)
         precision, recall = precision_recall(real_features, feats, k=3)

@@ -80,6 +80,36 @@ def test_truncation_ends_and_middle():
         stylegan.truncate(w, torch.zeros(1, 2), 0.5)
 
 
+def test_class_centres_are_the_means_per_label():
+    ws = torch.tensor([[0.0, 2.0], [2.0, 4.0], [10.0, 10.0], [-1.0, 0.0]])
+    labels = torch.tensor([0, 0, 1, 2])
+    centres = stylegan.class_centres(ws, labels, n_classes=3)
+    assert torch.equal(centres, torch.tensor([[1.0, 3.0], [10.0, 10.0], [-1.0, 0.0]]))
+    with pytest.raises(ValueError, match="class 3 has no w"):
+        stylegan.class_centres(ws, labels, n_classes=4)
+    with pytest.raises(ValueError, match="one label per w"):
+        stylegan.class_centres(ws, labels[:3], n_classes=3)
+
+
+def test_truncate_to_nearest_pulls_each_w_to_its_own_centre():
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+    w = torch.tensor([[2.0, 2.0], [9.0, -4.0], [4.0, 0.0]])  # nearest: 0, 1, 0
+    # w' = c + psi (w - c), by hand, at psi 0.5
+    expected = torch.tensor([[1.0, 1.0], [9.5, -2.0], [2.0, 0.0]])
+    assert torch.allclose(stylegan.truncate_to_nearest(w, centres, 0.5), expected)
+    assert torch.equal(stylegan.truncate_to_nearest(w, centres, 1.0), w)
+    assert torch.equal(stylegan.truncate_to_nearest(w, centres, 0.0),
+                       torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 0.0]]))
+    # one centre, the average: the plain truncation trick
+    avg = torch.tensor([1.0, -1.0])
+    assert torch.allclose(stylegan.truncate_to_nearest(w, avg[None], 0.3),
+                          stylegan.truncate(w, avg, 0.3))
+    with pytest.raises(ValueError, match="centres must have shape"):
+        stylegan.truncate_to_nearest(w, avg, 0.5)
+    with pytest.raises(ValueError, match="expected w of shape"):
+        stylegan.truncate_to_nearest(w[:, :1], centres, 0.5)
+
+
 def test_fade_in_at_its_ends():
     rgb8 = torch.arange(4.0).view(1, 1, 2, 2)
     rgb16 = torch.full((1, 1, 4, 4), 9.0)
