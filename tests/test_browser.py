@@ -71,16 +71,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def write_notebook(root: Path, name: str, cells: list[str]) -> None:
+    """NAME.ipynb in ``root``: a Python 3 notebook holding ``cells`` as code cells."""
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
+    nbformat.write(notebook, root / f"{name}.ipynb")
+
+
+@contextlib.contextmanager
+def server_running(command: list[str], root: Path, env: dict[str, str], log_path: Path,
+                   status: urllib.request.Request | str, what: str) -> Iterator[None]:
+    """Run the Jupyter server ``command`` in ``root`` (its output in ``log_path``) until the
+    ``status`` URL answers (``what`` names it in failures); stop it on leaving."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=root, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"{what} exited early:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(status, timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{what} did not answer:\n{log_path.read_text()}")
+                time.sleep(0.5)
+        yield
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 @contextlib.contextmanager
 def jupyterlab_serving(tmp_path: Path, cells: list[str], name: str = "playground") -> Iterator[str]:
     """JupyterLab serving a folder with NAME.ipynb holding ``cells``; yields its URL."""
     pytest.importorskip("jupyterlab", reason="needs JupyterLab")
     root = tmp_path / "root"
     root.mkdir()
-    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
-    nbformat.write(notebook, root / f"{name}.ipynb")
+    write_notebook(root, name, cells)
     port, token = free_port(), secrets.token_hex(16)
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
@@ -98,33 +133,11 @@ def jupyterlab_serving(tmp_path: Path, cells: list[str], name: str = "playground
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    log_path = tmp_path / "jupyterlab.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"JupyterLab exited early:\n{log_path.read_text()}")
-            try:
-                request = urllib.request.Request(f"{base}/api/status",
-                                                 headers={"Authorization": f"token {token}"})
-                with urllib.request.urlopen(request, timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer:\n{log_path.read_text()}")
-                time.sleep(0.5)
+    base = f"http://127.0.0.1:{port}"
+    status = urllib.request.Request(f"{base}/api/status",
+                                    headers={"Authorization": f"token {token}"})
+    with server_running(command, root, env, tmp_path / "jupyterlab.log", status, "JupyterLab"):
         yield f"{base}/lab/tree/{name}.ipynb?token={token}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture

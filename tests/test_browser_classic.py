@@ -27,13 +27,19 @@ import os
 import secrets
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbformat
 import pytest
-from test_browser import PIXELS_JS, STARTUP_S, STEP_S, browser, free_port  # noqa: F401
+from test_browser import (  # noqa: F401
+    PIXELS_JS,
+    STARTUP_S,
+    STEP_S,
+    browser,
+    free_port,
+    server_running,
+    write_notebook,
+)
 
 from gan_course.playground import Playground
 from gan_course.playground_view import PlaygroundView
@@ -117,41 +123,17 @@ def classic_notebook_serving(venv: Path, env: dict[str, str], tmp_path: Path,
     ``cells``; yields its URL."""
     root = tmp_path / "root"
     root.mkdir()
-    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
-    nbformat.write(notebook, root / f"{name}.ipynb")
+    write_notebook(root, name, cells)
     port, token = free_port(), secrets.token_hex(16)
     command = [
         str(venv / "bin" / "jupyter-notebook"), "--no-browser", "--allow-root",
         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
         f"--NotebookApp.token={token}", f"--notebook-dir={root}",
     ]
-    log_path = tmp_path / "notebook.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the classic Notebook exited early:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the classic Notebook did not answer:\n{log_path.read_text()}")
-                time.sleep(0.5)
+    base = f"http://127.0.0.1:{port}"
+    with server_running(command, root, env, tmp_path / "notebook.log",
+                        f"{base}/api/status?token={token}", "the classic Notebook"):
         yield f"{base}/notebooks/{name}.ipynb?token={token}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def run_first_cell_classic(driver, url: str, progress=print) -> None:
