@@ -219,12 +219,13 @@ def truncate_to_nearest(w: torch.Tensor, centres: torch.Tensor, psi: float,
         got = tuple(centres.shape) if isinstance(centres, torch.Tensor) else type(centres).__name__
         raise ValueError(f"centres must have shape (K, w_dim), got {got}")
     _check_w(w, centres.shape[1])
-    nearest = torch.cdist(w, centres.to(w.device)).argmin(dim=1)
+    centres = centres.to(w.device)
+    nearest = torch.cdist(w, centres).argmin(dim=1)
     out = w.clone()
     for j in range(len(centres)):
         rows = nearest == j
         if rows.any():
-            out[rows] = truncate_fn(w[rows], centres[j].to(w.device), psi)
+            out[rows] = truncate_fn(w[rows], centres[j], psi)
     return out
 
 
