@@ -43,7 +43,10 @@ trains the L1-only baseline (no D step; L_G = lambda * L_1).
 **The tasks.** (a) thin -> bold digits with the pairs ``domains`` keeps hidden from lesson
 04; graded like lesson 04's CycleGAN (``grade_pairs``). (b) complete a digit whose bottom
 half is hidden (``hide_bottom``), an ill-posed task; judged with the evaluation classifier,
-the classifier-feature FID and KID (``judge_completions``).
+the classifier-feature FID and KID (``judge_completions``). A completion model draws only
+the hidden rows and keeps the shown ones as given (``Completer``, ``keep_shown``), as
+inpainting models do: the shown rows are not a prediction, so neither loss should be spent
+on them, and D (which sees the pair) cannot tell a fake by comparing the two top halves.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from gan_course.losses import discriminator_loss
 from gan_course.training import History, Losses, TrainConfig, is_integer, play_rounds, random_index
 
 IMAGE_SIZE = 16
+HIDDEN_ROWS = IMAGE_SIZE // 2   # task (b) hides the bottom 8 of the 16 rows
 L1_WEIGHT = 100.0   # lambda in the paper (Isola et al., 2017, section 4)
 
 SkipFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -215,7 +219,7 @@ def l1_loss(fake: torch.Tensor, target: torch.Tensor, l1_weight: float) -> torch
     return l1_weight * (fake - target).abs().mean()
 
 
-def train_pix2pix(G: UNetGenerator, D: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+def train_pix2pix(G: nn.Module, D: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
                   config: Pix2PixConfig, g_loss_fn: GeneratorLossFn = pix2pix_generator_loss,
                   pair_fn: PairFn = pair_input) -> History:
     """Train G (and D, unless ``config.adversarial`` is False) on pairs inputs[i] -> targets[i],
@@ -302,12 +306,48 @@ def grade_pairs(G: nn.Module, test: PairedTest, classifier: DigitClassifier,
 # --- Task (b): completing a digit -------------------------------------------------------------
 
 def hide_bottom(images: torch.Tensor) -> torch.Tensor:
-    """The completion task's input: images (N, 1, 16, 16) with the bottom 8 rows set to
-    background (-1). A new tensor; the top half is unchanged."""
+    """The completion task's input: images (N, 1, 16, 16) with the bottom ``HIDDEN_ROWS``
+    rows set to background (-1). A new tensor; the top half is unchanged."""
     check_images(images, 1, IMAGE_SIZE, "the images")
     hidden = images.clone()
-    hidden[:, :, IMAGE_SIZE // 2:, :] = -1.0
+    hidden[:, :, IMAGE_SIZE - HIDDEN_ROWS:, :] = -1.0
     return hidden
+
+
+def keep_shown(shown: torch.Tensor, drawn: torch.Tensor) -> torch.Tensor:
+    """A completion: the shown rows from ``shown``, the hidden rows from ``drawn``, both
+    (N, 1, 16, 16) -> (N, 1, 16, 16):
+
+        out = m * shown + (1 - m) * drawn,   m = 1 on the top 16 - HIDDEN_ROWS rows, 0 below.
+
+    Gradients reach ``drawn`` through the hidden rows only.
+    """
+    check_images(shown, 1, IMAGE_SIZE, "the shown digits")
+    check_images(drawn, 1, IMAGE_SIZE, "the drawn digits")
+    if len(shown) != len(drawn):
+        raise ValueError(f"need one drawn image per shown one: {len(shown)} shown, "
+                         f"{len(drawn)} drawn")
+    top = IMAGE_SIZE - HIDDEN_ROWS
+    return torch.cat([shown[:, :, :top, :], drawn[:, :, top:, :]], dim=2)
+
+
+class Completer(nn.Module):
+    """Completion model: x (N, 1, 16, 16), bottom rows hidden -> keep_shown(x, G(x)).
+
+    G (a ``UNetGenerator``) draws a whole digit; only its hidden rows are kept. Trained with
+    ``train_pix2pix`` like any generator: its L1 term is still the mean over all 256 pixels,
+    but the shown rows now add no error, and D judges pairs whose top halves agree exactly,
+    as the real pairs' do. ``Completer(G, keep=False)`` returns G(x) whole (lesson 08 trains
+    one to show what keeping the shown rows is worth).
+    """
+
+    def __init__(self, G: nn.Module, keep: bool = True):
+        super().__init__()
+        self.G, self.keep = G, keep
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        drawn = self.G(x)
+        return keep_shown(x, drawn) if self.keep else drawn
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,33 @@ def test_hide_bottom_blanks_the_bottom_rows_only():
     assert not x[:, :, 8:].eq(-1).all()   # the input is not changed
 
 
+
+def test_keep_shown_by_hand():
+    shown = torch.full((2, 1, 16, 16), 0.5)
+    drawn = torch.full((2, 1, 16, 16), -0.25, requires_grad=True)
+    out = pix2pix.keep_shown(shown, drawn)
+    assert pix2pix.HIDDEN_ROWS == 8
+    assert out[:, :, :8].eq(0.5).all() and out[:, :, 8:].eq(-0.25).all()
+    out.sum().backward()   # d out.sum() / d drawn: 0 on the shown rows, 1 on the hidden ones
+    assert drawn.grad[:, :, :8].eq(0).all() and drawn.grad[:, :, 8:].eq(1).all()
+
+
+def test_keep_shown_refuses_mismatched_batches():
+    with pytest.raises(ValueError, match="one drawn image per shown one"):
+        pix2pix.keep_shown(torch.zeros(2, 1, 16, 16), torch.zeros(3, 1, 16, 16))
+
+
+def test_completer_keeps_the_shown_rows_only_when_asked():
+    G = pix2pix.UNetGenerator(pix2pix.Pix2PixConfig(width=4, dropout=0.0)).eval()
+    x = pix2pix.hide_bottom(torch.rand(3, 1, 16, 16) * 2 - 1)
+    whole = G(x)
+    kept = pix2pix.Completer(G)(x)
+    assert torch.equal(kept[:, :, :8], x[:, :, :8])
+    assert torch.equal(kept[:, :, 8:], whole[:, :, 8:])
+    assert torch.equal(pix2pix.Completer(G, keep=False)(x), whole)
+    assert not torch.equal(whole[:, :, :8], x[:, :, :8])   # so the first check could fail
+
+
 class Oracle(nn.Module):
     """A 'classifier' that reads the class off the first pixel: logits 10 * one-hot."""
 
