@@ -61,7 +61,8 @@ def load_digits(size: int = 16, split: str = "train") -> ImageData:
     """The digits as images (N, 1, size, size) in [-1, 1] (background -1, ink +1).
 
     size: 8 (the originals), 16 or 32 (bilinear upsampling of the originals); an integer.
-    split: ``train`` (1,437 images), ``heldout`` (360) or ``all`` (1,797).
+    split: ``train`` (1,438 images), ``heldout`` (359) or ``all`` (1,797); the held-out
+    share is 20 % of each class, rounded (``split_indices``).
     Pixel map: x = value / 8 - 1, so 0 -> -1 and 16 -> +1.
     """
     if not isinstance(size, (int, np.integer)) or isinstance(size, (bool, np.bool_)) \

@@ -19,6 +19,10 @@ def test_split_is_fixed_stratified_and_disjoint():
     assert len(train) + len(held) == len(every) == 1797
     held_counts = torch.bincount(held.labels, minlength=10)
     assert held_counts.min() >= 35 and held_counts.max() <= 37
+    # 20 % of each class, rounded half to even: 35.6 -> 36, 36.4 -> 36, 36.6 -> 37, ...
+    every_counts = torch.bincount(every.labels, minlength=10).tolist()
+    assert held_counts.tolist() == [round(0.2 * n) for n in every_counts]
+    assert (len(train), len(held)) == (1438, 359)   # the counts load_digits' docstring gives
     every_index = {tuple(x.flatten().tolist()) for x in every.images}
     assert len(every_index) > 1700  # nearly all images are distinct, so the split is real
     again = load_digits(8, "heldout")
