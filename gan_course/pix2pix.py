@@ -309,9 +309,7 @@ def hide_bottom(images: torch.Tensor) -> torch.Tensor:
     """The completion task's input: images (N, 1, 16, 16) with the bottom ``HIDDEN_ROWS``
     rows set to background (-1). A new tensor; the top half is unchanged."""
     check_images(images, 1, IMAGE_SIZE, "the images")
-    hidden = images.clone()
-    hidden[:, :, IMAGE_SIZE - HIDDEN_ROWS:, :] = -1.0
-    return hidden
+    return keep_shown(images, torch.full_like(images, -1.0))
 
 
 def keep_shown(shown: torch.Tensor, drawn: torch.Tensor) -> torch.Tensor:

@@ -155,7 +155,6 @@ def test_hide_bottom_blanks_the_bottom_rows_only():
     assert not x[:, :, 8:].eq(-1).all()   # the input is not changed
 
 
-
 def test_keep_shown_by_hand():
     shown = torch.full((2, 1, 16, 16), 0.5)
     drawn = torch.full((2, 1, 16, 16), -0.25, requires_grad=True)
