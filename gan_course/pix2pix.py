@@ -341,6 +341,9 @@ class Completer(nn.Module):
 
     def __init__(self, G: nn.Module, keep: bool = True):
         super().__init__()
+        if not isinstance(keep, bool):
+            raise TypeError(f"keep must be True (keep the shown rows) or False (G's whole "
+                            f"output), got {keep!r}")
         self.G, self.keep = G, keep
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -43,7 +43,8 @@ from 8 x 8 to 16 x 16 over the steps ``fade`` names. Settings in ``StyleGANConfi
 ``StyleGenerator.from_pretrained()`` loads the shipped generator.
 
 **Measurements.** ``truncation_curve`` (precision, recall and KID in the evaluation
-classifier's features, per psi), ``mixing_class_kept`` (share of mixed digits that keep the
+classifier's features, per psi, and the precision split between the digits that keep their
+class and those that change it), ``mixing_class_kept`` (share of mixed digits that keep the
 coarse source's class), ``path_lengths`` (pixel path length along straight lines in z and in w).
 """
 
@@ -64,7 +65,7 @@ from gan_course.device import module_device
 from gan_course.images import check_images
 from gan_course.kid import kernel_inception_distance
 from gan_course.losses import discriminator_loss, generator_loss_nonsaturating
-from gan_course.manifold import precision_recall
+from gan_course.manifold import in_balls, knn_radii, precision_recall
 from gan_course.training import (
     History,
     Losses,
@@ -595,13 +596,27 @@ def classifier_features(classifier: nn.Module, images: torch.Tensor,
 
 @dataclass(frozen=True)
 class TruncationPoint:
-    """One psi of the truncation curve: precision, recall (k = 3) and KID (mean, std)."""
+    """One psi of the truncation curve: precision, recall (k = 3) and KID (mean, std), and
+    where the precision comes from. class_kept: share of the digits that the classifier names
+    as it names the same z's digit at psi = 1. precision_kept, precision_changed: precision
+    among the digits that kept their class and among those that changed it (nan where a group
+    is empty), so precision = class_kept * precision_kept + (1 - class_kept) *
+    precision_changed.
+    """
 
     psi: float
     precision: float
     recall: float
     kid: float
     kid_std: float
+    class_kept: float
+    precision_kept: float
+    precision_changed: float
+
+
+def _share(flags: torch.Tensor) -> float:
+    """Mean of a boolean vector (nan if it is empty)."""
+    return flags.double().mean().item() if len(flags) else math.nan
 
 
 @torch.no_grad()
@@ -615,20 +630,37 @@ def truncation_curve(G: StyleGenerator, classifier: nn.Module, real_features: to
     (``kid.kernel_inception_distance``, 10 subsets of 200), all in the classifier's features.
     With ``centres`` (K, w_dim), each w is pulled toward its nearest centre instead
     (``truncate_to_nearest``, still through truncate_fn).
+
+    The split of the precision: a digit is inside when its features lie in some real digit's
+    k-NN ball (k = 3), and it kept its class when the classifier's argmax equals the one for
+    the same z and noise at psi = 1.
     """
     pull = truncate_fn
     if centres is not None:
         def pull(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
             return truncate_to_nearest(w, centres, psi, truncate_fn)
+
+    def draw(psi: float) -> torch.Tensor:
+        ws = sample_ws(G, n, psi, torch.Generator().manual_seed(seed), pull)
+        return render(G, [ws] * N_STYLES, torch.Generator().manual_seed(seed + 1))
+
+    def classes(images: torch.Tensor) -> torch.Tensor:
+        return classifier(images.to(module_device(classifier))).argmax(dim=1).cpu()
+
+    start_classes = classes(draw(1.0))
+    radii = knn_radii(real_features, 3)
     points = []
     for psi in psis:
-        ws = sample_ws(G, n, psi, torch.Generator().manual_seed(seed), pull)
-        images = render(G, [ws] * N_STYLES, torch.Generator().manual_seed(seed + 1))
+        images = draw(psi)
         feats = classifier_features(classifier, images)
         precision, recall = precision_recall(real_features, feats, k=3)
         kid = kernel_inception_distance(real_features, feats, n_subsets=10, subset_size=200,
                                         generator=torch.Generator().manual_seed(seed + 2))
-        points.append(TruncationPoint(float(psi), precision, recall, kid.mean, kid.std))
+        inside = in_balls(feats, real_features, radii).any(dim=1)
+        kept = classes(images) == start_classes
+        points.append(TruncationPoint(float(psi), precision, recall, kid.mean, kid.std,
+                                      _share(kept), _share(inside[kept]),
+                                      _share(inside[~kept])))
     return points
 
 

@@ -181,6 +181,13 @@ def test_completer_keeps_the_shown_rows_only_when_asked():
     assert not torch.equal(whole[:, :, :8], x[:, :, :8])   # so the first check could fail
 
 
+@pytest.mark.parametrize("keep", [1, 0, "yes", None])
+def test_completer_refuses_a_keep_that_is_not_a_bool(keep):
+    G = pix2pix.UNetGenerator(pix2pix.Pix2PixConfig(width=4))
+    with pytest.raises(TypeError, match="keep must be True"):
+        pix2pix.Completer(G, keep=keep)
+
+
 class Oracle(nn.Module):
     """A 'classifier' that reads the class off the first pixel: logits 10 * one-hot."""
 

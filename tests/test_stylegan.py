@@ -11,6 +11,7 @@ from torch import nn
 
 from gan_course import stylegan
 from gan_course.losses import generator_loss_nonsaturating
+from gan_course.manifold import precision_recall
 from gan_course.training import TrainConfig
 
 SMALL = stylegan.StyleGANConfig(z_dim=4, w_dim=4, mapping_layers=2, channels=(4, 4, 4),
@@ -257,6 +258,53 @@ def test_mixing_class_kept_counts_pairs():
     assert share == 1.0 and 0 < count <= 40     # crossover 3: every block from A
     share, _ = stylegan.mixing_class_kept(G, ByMean(), n_pairs=40, crossover=0)
     assert share == 0.0                         # crossover 0: the mix is B
+
+
+class Pooled(nn.Module):
+    """A fake evaluation classifier: features are the 4 x 4 average-pooled pixels (16), the
+    class is 1 for an image brighter than ``threshold``, else 0."""
+
+    def __init__(self, threshold: float):
+        super().__init__()
+        self.threshold = threshold
+
+    def features(self, x):
+        return nn.functional.avg_pool2d(x, 4).flatten(1)
+
+    def forward(self, x):
+        bright = (x.mean(dim=(1, 2, 3)) > self.threshold).float()
+        return torch.stack([1 - bright, bright], dim=1)
+
+
+def test_truncation_curve_splits_its_precision_by_class():
+    G = make_G().eval()
+    with torch.no_grad():
+        real_images = G(torch.randn(240, 4), generator=torch.Generator().manual_seed(5))
+        threshold = real_images.mean(dim=(1, 2, 3)).median().item()
+    classifier = Pooled(threshold)
+    real = classifier.features(real_images)
+    points = stylegan.truncation_curve(G, classifier, real, (1.0, 0.5, 0.0), n=240, seed=3)
+    # psi = 1: every digit is its own start, so all kept and none changed
+    assert points[0].class_kept == 1.0 and math.isnan(points[0].precision_changed)
+    assert points[0].precision_kept == points[0].precision
+    # an independent second computation at psi = 0.5: the same z's and noise, drawn here
+    ws = [stylegan.sample_ws(G, 240, p, torch.Generator().manual_seed(3)) for p in (1.0, 0.5)]
+    pictures = [stylegan.render(G, [w] * stylegan.N_STYLES, torch.Generator().manual_seed(4))
+                for w in ws]
+    kept = classifier(pictures[1]).argmax(1) == classifier(pictures[0]).argmax(1)
+    precision, _ = precision_recall(real, classifier.features(pictures[1]), k=3)
+    half = points[1]
+    assert half.precision == pytest.approx(precision)
+    assert half.class_kept == pytest.approx(kept.double().mean().item())
+    assert 0 < half.class_kept < 1          # both groups exist, so the split is tested
+    assert half.class_kept * half.precision_kept + (1 - half.class_kept) \
+        * half.precision_changed == pytest.approx(half.precision)
+    # psi = 0: every w is w_avg (and the noise scales are still 0), so one picture for all:
+    # the kept share is the share of starts in the average digit's class
+    average = stylegan.render(G, [G.w_avg[None]] * stylegan.N_STYLES)
+    starts = classifier(pictures[0]).argmax(1)
+    expected = (starts == classifier(average).argmax(1)).double().mean().item()
+    assert points[2].class_kept == pytest.approx(expected)
 
 
 def test_scaled_linear_uses_m_times_its_parameters():
