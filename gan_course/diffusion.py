@@ -44,7 +44,6 @@ sinusoidal time embedding added to each hidden layer), ``train_diffusion`` train
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -58,6 +57,7 @@ from gan_course.images import check_images
 from gan_course.training import (
     History,
     TrainConfig,
+    fit,
     is_integer,
     sampler,
     settings_from_record,
@@ -189,26 +189,14 @@ def train_diffusion(images: torch.Tensor, config: DiffusionConfig = DiffusionCon
     model = Denoiser(config).to(device)
     alpha_bar = linear_schedule(config)["alpha_bar"].to(device)
     sample_real = sampler(images.float())
-    rng = torch.Generator().manual_seed(settings.seed)
-    optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas)
-    start = int(settings.decay_from * settings.steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: 1.0 if step < start else
-        max(0.05, 1.0 - (step - start) / max(1, settings.steps - start)))
-    history = History()
-    started = time.perf_counter()
-    for _ in tqdm(range(settings.steps), desc="diffusion", disable=not settings.progress,
-                  mininterval=1.0):
+
+    def step_loss(rng: torch.Generator) -> torch.Tensor:
         x0 = sample_real(settings.batch_size, rng).to(device)
         t = torch.randint(config.steps, (settings.batch_size,), generator=rng).to(device)
         noise = torch.randn(x0.shape, generator=rng).to(device)
-        loss = loss_fn(model, x0, t, noise, alpha_bar)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        history.append({"loss": loss.item()})
-    history.losses["seconds"] = [time.perf_counter() - started]
+        return loss_fn(model, x0, t, noise, alpha_bar)
+
+    history = fit(model, step_loss, settings, desc="diffusion")
     return model.eval(), history
 
 

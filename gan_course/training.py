@@ -1,4 +1,5 @@
-"""The GAN training loop, written out step by step (lessons 01-07 and 10 train with it).
+"""The GAN training loop, written out step by step (lessons 01-07 and 10 train with it; 11's
+VAE and diffusion model use its one-model twin, ``fit``).
 
 One round of the game is
 
@@ -10,12 +11,14 @@ lesson 01, least squares, WGAN-GP). ``train_step`` is lesson 01's round of the l
 written out line by line; the lesson's exercise re-writes it. ``train`` repeats rounds with a
 progress bar, with the settings of a ``TrainConfig``, and returns a ``History``;
 ``play_rounds`` is the loop itself, shared by every family's trainer (conditional, CycleGAN).
+``fit`` is the same loop for one model and one loss (lesson 11's VAE and diffusion model).
 ``sampler`` and ``random_index`` draw the batches.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -309,6 +312,42 @@ def play_rounds(
             bar.set_postfix(d_loss=f"{values['d']:.3f}", g_loss=f"{values['g']:.3f}")
     if snapshot is not None:
         _record(history, snapshot, G, D, config.steps)
+    return history
+
+
+def fit(
+    model: nn.Module,
+    step_loss: Callable[[torch.Generator], torch.Tensor],
+    config: TrainConfig,
+    desc: str = "training",
+) -> History:
+    """The loop a one-model trainer shares (lesson 11's VAE and diffusion model): no game,
+    one loss.
+
+    Makes Adam (lr, betas from ``config``) for ``model`` with the linear learning-rate decay,
+    then each of ``config.steps`` steps calls step_loss(rng) -> a scalar loss, with ``rng`` a
+    CPU generator seeded by ``config.seed`` for drawing batches, and takes one step on it:
+
+        zero the gradients, loss.backward(), optimiser step, scheduler step.
+
+    Records {"loss": ...} per step, and the loop's wall time as ``losses["seconds"]`` (one
+    entry). The progress bar is labelled ``desc``.
+    """
+    rng = torch.Generator().manual_seed(config.seed)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, _linear_decay(config.steps, config.decay_from))
+    history = History()
+    started = time.perf_counter()
+    for _ in tqdm(range(config.steps), desc=desc, disable=not config.progress,
+                  mininterval=PROGRESS_EVERY_S):
+        loss = step_loss(rng)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        scheduler.step()
+        history.append({"loss": loss.item()})
+    history.losses["seconds"] = [time.perf_counter() - started]
     return history
 
 

@@ -31,13 +31,11 @@ bound itself: -L (plus the constant) is a lower bound on log p(x) per image.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from gan_course.checkpoints import load_pretrained
 from gan_course.device import module_device, seed_everything
@@ -45,6 +43,7 @@ from gan_course.images import check_images
 from gan_course.training import (
     History,
     TrainConfig,
+    fit,
     is_integer,
     sampler,
     settings_from_record,
@@ -173,26 +172,14 @@ def train_vae(images: torch.Tensor, config: VAEConfig = VAEConfig(),
     seed_everything(settings.seed)
     model = VAE(config).to(device)
     sample_real = sampler(images.float())
-    rng = torch.Generator().manual_seed(settings.seed)
-    optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas)
-    start = int(settings.decay_from * settings.steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: 1.0 if step < start else
-        max(0.05, 1.0 - (step - start) / max(1, settings.steps - start)))
-    history = History()
-    started = time.perf_counter()
-    for _ in tqdm(range(settings.steps), desc="VAE", disable=not settings.progress,
-                  mininterval=1.0):
+
+    def step_loss(rng: torch.Generator) -> torch.Tensor:
         x = sample_real(settings.batch_size, rng).to(device)
         noise = torch.randn(settings.batch_size, config.z_dim, generator=rng).to(device)
         mu, log_var = model.encode(x)
-        loss = loss_fn(x, mu, log_var, noise, model.decode, config.recon_std)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        history.append({"loss": loss.item()})
-    history.losses["seconds"] = [time.perf_counter() - started]
+        return loss_fn(x, mu, log_var, noise, model.decode, config.recon_std)
+
+    history = fit(model, step_loss, settings, desc="VAE")
     return model.eval(), history
 
 

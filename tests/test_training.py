@@ -304,6 +304,36 @@ def test_learning_rate_decay():
     assert factor(100) == pytest.approx(0.05)
 
 
+class Scalar(nn.Module):
+    """One parameter p, starting at 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.p = nn.Parameter(torch.zeros(()))
+
+
+def test_fit_takes_adam_steps_on_the_loss_with_its_seeded_generator():
+    model, drawn = Scalar(), []
+
+    def step_loss(rng):
+        drawn.append(torch.randn(2, generator=rng))
+        return (model.p - 3.0) ** 2
+
+    config = TrainConfig(steps=1, lr=0.1, seed=5, progress=False)
+    history = training.fit(model, step_loss, config)
+    # Adam's first step is lr * sign(gradient) (bias-corrected m / sqrt(v) = g / |g|); the
+    # gradient 2 (p - 3) = -6 is negative, so p goes up by lr
+    assert model.p.item() == pytest.approx(0.1, abs=1e-6)
+    assert history.losses["loss"] == [9.0]            # the loss before the step
+    assert len(history.losses["seconds"]) == 1
+    assert torch.equal(drawn[0], torch.randn(2, generator=torch.Generator().manual_seed(5)))
+    # with more steps the loss falls, and a missing zero_grad would have overshot: p ends near 3
+    model = Scalar()
+    history = training.fit(model, step_loss, replace(config, steps=300))
+    assert history.losses["loss"][-1] < 1e-2 * history.losses["loss"][0]
+    assert len(history.losses["loss"]) == 300
+
+
 def test_train_refuses_an_unknown_loss_listing_the_valid_ones():
     G, D = small_pair()
     with pytest.raises(ValueError, match="Valid choices"):
