@@ -359,7 +359,9 @@ class CompletionReport:
     accuracy: share whose predicted class is the true digit (the one whose top was shown).
     fid: Frechet distance between the classifier features of the real held-out digits and
     of the completions (lower: closer).  kid: KID (mean MMD^2 over random subsets) on the
-    same features, with its standard deviation kid_std over the subsets.
+    same features, with its standard deviation kid_std over the subsets.  grey: the share
+    of the hidden rows' pixels that are grey rather than ink or background (``grey_share``;
+    a blur raises it).
     """
 
     confidence: float
@@ -367,6 +369,19 @@ class CompletionReport:
     fid: float
     kid: float
     kid_std: float
+    grey: float
+
+
+def grey_share(images: torch.Tensor) -> float:
+    """Share of the pixels in the bottom ``HIDDEN_ROWS`` rows of images (N, 1, 16, 16) in
+    [-1, 1] that lie nearer mid-grey (0) than both the background (-1) and the ink (+1):
+
+        grey = mean over those pixels of [ |x| < 1/2 ].
+
+    Real digits have some (their edges are soft); a washed-out stroke adds more."""
+    check_images(images, 1, IMAGE_SIZE, "the images")
+    hidden = images[:, :, IMAGE_SIZE - HIDDEN_ROWS:]
+    return (hidden.abs() < 0.5).double().mean().item()
 
 
 @torch.no_grad()
@@ -389,4 +404,5 @@ def judge_completions(completed: torch.Tensor, labels: torch.Tensor, real: torch
                                     extract_features(classifier, completed),
                                     subset_size=kid_subset,
                                     generator=torch.Generator().manual_seed(seed))
-    return CompletionReport(confidence, accuracy, fid, kid.mean, kid.std)
+    return CompletionReport(confidence, accuracy, fid, kid.mean, kid.std,
+                            grey_share(completed.cpu()))

@@ -240,3 +240,17 @@ def test_judge_completions_confidence_and_accuracy():
     same = pix2pix.judge_completions(real, labels, real, Oracle(), kid_subset=50)
     assert same.fid == pytest.approx(0.0, abs=1e-3)
     assert report.fid > same.fid
+    assert report.grey == pix2pix.grey_share(completed)
+
+
+def test_grey_share_counts_the_hidden_rows_pixels_nearer_grey_than_ink_or_background():
+    images = -torch.ones(2, 1, 16, 16)
+    images[:, :, :8] = 0.0                      # the shown rows are not counted
+    images[0, 0, 8, :4] = 0.49                  # grey: nearer 0 than +-1
+    images[0, 0, 9, :4] = -0.49
+    images[1, 0, 10, :8] = 0.51                 # ink: nearer +1
+    images[1, 0, 11, :8] = -0.51                # background: nearer -1
+    # 8 grey pixels among the 2 * 8 * 16 hidden ones
+    assert pix2pix.grey_share(images) == pytest.approx(8 / 256)
+    with pytest.raises(ValueError):
+        pix2pix.grey_share(torch.zeros(2, 16, 16))
