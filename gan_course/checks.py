@@ -11,8 +11,9 @@ What they catch besides wrong numbers: a crash inside the learner's function (re
 the error and, for the classic ones, what usually causes it), a forgotten ``return`` (None,
 named as such also when the check's own code is what fails on it, e.g. ``None.sum()``),
 the wrong type (a tensor where a float is wanted, an integer tensor where a float tensor is),
-a result that lost its gradient (``requires_grad``), and, with ``training_trace``, gradients
-that reach the wrong network or add up across steps. Results may be dicts: the first key
+a result that lost its gradient (``requires_grad``), with ``gradients_or_zeros`` in a trial
+a gradient that misses one of the inputs (a detached term), and, with ``training_trace``,
+gradients that reach the wrong network or add up across steps. Results may be dicts: the first key
 that differs is named, with the first differing index, and ``hints`` can give each key its
 own hint.
 """
@@ -346,6 +347,20 @@ def _describe(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
     return f"{type(value).__name__} {value!r}"[:80]
+
+
+def gradients_or_zeros(output: Any, inputs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """d sum(output) / d input for each input (each must require grad), for a trial to return
+    beside the value: a term that a learner detached sends no gradient, and a value that is
+    right with a gradient that is not is still wrong. Where no gradient reaches an input (it
+    was detached, or ``output`` is not a tensor in the graph at all), that gradient is zeros
+    like the input, so the check names the key and shows the difference."""
+    zeros = [torch.zeros_like(x) for x in inputs]
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        return zeros
+    found = torch.autograd.grad(output.sum(), list(inputs), allow_unused=True,
+                                retain_graph=True)
+    return [zero if grad is None else grad for zero, grad in zip(zeros, found, strict=True)]
 
 
 def parameters_of(network: nn.Module, prefix: str) -> dict[str, torch.Tensor]:

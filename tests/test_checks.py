@@ -13,6 +13,7 @@ from gan_course.checks import (
     Raises,
     check_against_reference,
     check_cases,
+    gradients_or_zeros,
     training_trace,
 )
 from gan_course.exercises import (
@@ -371,3 +372,18 @@ def test_a_verdict_reads_as_a_bool_and_shows_nothing_as_a_cells_last_value():
     assert formatter.format(Verdict(False)) == ({}, {})
     assert formatter.format(Verdict(True)) == ({}, {})
     assert formatter.format(False)[0] == {"text/plain": "False"}  # what a bool would show
+
+
+def test_gradients_or_zeros_by_hand():
+    a = torch.tensor([1.0, -2.0], requires_grad=True)
+    b = torch.tensor([3.0, 4.0], requires_grad=True)
+    ga, gb = gradients_or_zeros((a * a + 5 * b).sum(), [a, b])
+    assert torch.equal(ga, torch.tensor([2.0, -4.0]))
+    assert torch.equal(gb, torch.tensor([5.0, 5.0]))
+    # a detached term sends no gradient: zeros, not None
+    ga, gb = gradients_or_zeros(3 * a + b.detach(), [a, b])
+    assert torch.equal(ga, torch.tensor([3.0, 3.0])) and torch.equal(gb, torch.zeros(2))
+    # a number, or a tensor out of the graph: zeros for every input
+    for output in (7.0, (a * b).detach()):
+        grads = gradients_or_zeros(output, [a, b])
+        assert all(torch.equal(g, torch.zeros(2)) for g in grads)

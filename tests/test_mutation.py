@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 from gan_course import training
 
@@ -53,6 +54,23 @@ def test_catalogue_makes_the_classic_numeric_bugs():
                 "drop the constant 1e-08", "constant 3 -> 4", "drop .clamp_min()",
                 "Lt -> LtE", ".ones -> .zeros", "- -> +", ".mean -> .sum"):
         assert any(d.startswith(bug) for d in made), bug
+
+
+def test_catalogue_detaches_what_must_stay_in_the_graph():
+    made = [text for _, d, text in mutants.mutate_region(TRAIN_STEP)
+            if d.startswith("add .detach(): `fake`")]
+    # the classic: the G step scored on detached fakes, so no gradient reaches G
+    assert any("g_loss_fn(D(_mutant_detach(fake)))" in text for text in made)
+    # inside fake.detach() the tensor is already cut: no mutant there
+    assert not any("_mutant_detach(fake).detach()" in text for text in made)
+
+
+def test_detach_probe_notes_only_tensors_that_needed_a_gradient():
+    probe = mutants._detach_probe
+    probe.cut = False
+    assert torch.equal(probe(torch.ones(2)), torch.ones(2)) and not probe.cut
+    leaf = torch.ones(2, requires_grad=True)
+    assert not probe(leaf).requires_grad and probe.cut
 
 
 def test_every_mutant_compiles_and_differs_from_the_original():

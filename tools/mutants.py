@@ -12,6 +12,9 @@ run again after each one.
 
 Mutants that are truly equivalent (the same function written another way) are listed with a
 one-line reason in ``tests/equivalent_mutants/NN.txt`` as ``function | mutant | reason``.
+One kind is recognised while it runs: an ``add .detach()`` mutant that never detached a
+tensor needing a gradient (a target, a metric's input) changed nothing, and counts as
+equivalent. One that did, and still passed, shows a check blind to gradients.
 
 Usage::
 
@@ -205,9 +208,31 @@ def op_swap_arguments(node: ast.AST) -> list[tuple[str, ast.AST]]:
     return []
 
 
+# names that are modules, builtins or the object itself, never a tensor a learner detaches
+NOT_TENSORS = {"F", "torch", "nn", "math", "np", "self", "len", "range", "float", "int",
+               "abs", "min", "max", "sum", "zip", "enumerate", "isinstance", "list", "tuple",
+               "dict", "set", "print", "sorted", "round", "bool", "str", "type"}
+
+
+DETACH_PROBE = "_mutant_detach"
+
+
+def op_add_detach(node: ast.AST) -> list[tuple[str, ast.AST]]:
+    """x -> x.detach(): a tensor cut from the graph where it must stay in it (the generator's
+    loss on detached fakes, a detached term of a loss). Written as ``_mutant_detach(x)``,
+    which detaches x and records whether x needed a gradient: a mutant that only ever
+    detached tensors that needed none changed nothing, and counts as equivalent."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+            node.id not in NOT_TENSORS:
+        probe = ast.Call(func=ast.Name(DETACH_PROBE, ast.Load()),
+                         args=[ast.Name(node.id, ast.Load())], keywords=[])
+        return [("add .detach()", probe)]
+    return []
+
+
 EXPRESSION_OPERATORS: list[Callable[[ast.AST], list[tuple[str, ast.AST]]]] = [
     op_drop_method, op_swap_name, op_axis, op_abs_square, op_drop_keyword, op_drop_operand,
-    op_constant, op_sign, op_compare, op_swap_arguments,
+    op_constant, op_sign, op_compare, op_swap_arguments, op_add_detach,
 ]
 
 
@@ -243,6 +268,9 @@ def mutate_region(region: str) -> list[tuple[str, str, str]]:
     tree = ast.parse(textwrap.dedent(region))
     original = ast.unparse(tree)
     sites = list(_fields(tree))
+    # what is already cut from the graph: everything inside x.detach() or x.item()
+    already_cut = {id(inner) for call in ast.walk(tree) if _method(call) in ("detach", "item")
+                   for inner in ast.walk(call.func.value)}
     out: list[tuple[str, str, str]] = []
     seen: set[str] = set()
 
@@ -272,6 +300,8 @@ def mutate_region(region: str) -> list[tuple[str, str, str]]:
         if not isinstance(node, ast.expr):
             continue
         for operator in EXPRESSION_OPERATORS:
+            if operator is op_add_detach and id(node) in already_cut:
+                continue
             for label, replacement in operator(node):
                 copy_tree = copy.deepcopy(tree)
                 c_parent, c_field, c_index, _ = list(_fields(copy_tree))[position]
@@ -374,6 +404,7 @@ def run_lesson(lesson: str, verbose: bool = False) -> list[Mutant]:
     regions = find_regions(cells)
     known = equivalents(lesson)
     shell = InteractiveShell.instance()
+    shell.user_ns[DETACH_PROBE] = _detach_probe
     os.chdir(path.parent)
     last = max([r.cell for r in regions] + [c for r in regions for c in r.checks])
 
@@ -407,6 +438,7 @@ def run_lesson(lesson: str, verbose: bool = False) -> list[Mutant]:
             text = "\n".join(lines[region.start + 1: region.end])
             for operator, description, mutated in mutate_region(text):
                 mutant = Mutant(lesson, region.function, operator, description, mutated)
+                _detach_probe.cut = False
                 if not region.checks:
                     mutant.outcome, mutant.message = "survived", "no check cell follows"
                 else:
@@ -414,6 +446,11 @@ def run_lesson(lesson: str, verbose: bool = False) -> list[Mutant]:
                                                                               mutated),
                                                             [cells[c]["source"] for c in
                                                              region.checks])
+                if mutant.outcome == "survived" and operator == "add-detach" and \
+                        not _detach_probe.cut:
+                    mutant.outcome = "equivalent"
+                    mutant.message = ("every tensor it detached needed no gradient, so "
+                                      ".detach() changed nothing")
                 if mutant.outcome != "killed" and mutant.key in known:
                     mutant.outcome, mutant.message = "equivalent", known[mutant.key]
                 mutants.append(mutant)
@@ -426,6 +463,18 @@ def run_lesson(lesson: str, verbose: bool = False) -> list[Mutant]:
             for check in region.checks:
                 run(cells[check]["source"])
     return mutants
+
+
+def _detach_probe(x: object) -> object:
+    """The ``add .detach()`` mutants' x.detach(); notes when x needed a gradient."""
+    import torch
+
+    if isinstance(x, torch.Tensor) and x.requires_grad:
+        _detach_probe.cut = True
+    return x.detach()  # a non-tensor fails here as the learner's code would
+
+
+_detach_probe.cut = False
 
 
 def _alarm(signum: int, frame: object) -> None:
