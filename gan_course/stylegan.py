@@ -647,11 +647,12 @@ def truncation_curve(G: StyleGenerator, classifier: nn.Module, real_features: to
     def classes(images: torch.Tensor) -> torch.Tensor:
         return classifier(images.to(module_device(classifier))).argmax(dim=1).cpu()
 
-    start_classes = classes(draw(1.0))
+    start_images = draw(1.0)        # psi = 1 is drawn once, for the start classes and its point
+    start_classes = classes(start_images)
     radii = knn_radii(real_features, 3)
     points = []
     for psi in psis:
-        images = draw(psi)
+        images = start_images if psi == 1.0 else draw(psi)
         feats = classifier_features(classifier, images)
         precision, recall = precision_recall(real_features, feats, k=3)
         kid = kernel_inception_distance(real_features, feats, n_subsets=10, subset_size=200,
